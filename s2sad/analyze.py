@@ -1,0 +1,181 @@
+"""Stage 3, analyze: what each statement computes, and which variables are active.
+
+Takes a core-language function (see `normalize.anf`), its `Scope` and the rule
+registry; returns tables, never annotations on the tree:
+- `classify(value)` says what one right-hand side is: a copy, a rule call, a
+  call of a user function, a literal, something without derivative, or unknown;
+- `activity(...)` returns the `Activity` of the function: the variables that
+  depend on a differentiated input (varied) and reach the output (useful).
+"""
+
+from __future__ import annotations
+
+import operator
+import types
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from . import syntax as S
+from .parse import MISSING, Scope
+
+BINOPS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.Mod: operator.mod,
+    gast.MatMult: operator.matmul, gast.FloorDiv: operator.floordiv,
+    gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift, gast.RShift: operator.rshift,
+}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+            gast.Invert: operator.invert}
+
+
+@dataclass
+class Op:
+    """What a right-hand side computes.
+
+    kind: "atom" (a copy or a constant), "rule" (``key`` has a registered rule),
+    "user" (``key`` is a Python function to transform), "literal" (tuple/list),
+    "nondiff" (zero derivative), "unknown" (no rule: an error if it is active).
+    inputs: the local names whose derivatives can flow through it.
+    """
+
+    kind: str
+    key: object = None
+    inputs: list[str] = field(default_factory=list)
+    label: str = ""
+
+
+def resolve(node, scope: Scope):
+    """The value of a static expression (``np.linalg.norm``), or MISSING."""
+    if isinstance(node, gast.Name):
+        return scope.lookup(node.id)
+    if isinstance(node, gast.Attribute):
+        base = resolve(node.value, scope)
+        return MISSING if base is MISSING else getattr(base, node.attr, MISSING)
+    return MISSING
+
+
+def _local_names(nodes, local_names: set[str]) -> list[str]:
+    names: list[str] = []
+    for node in nodes:
+        if isinstance(node, gast.Name) and node.id in local_names and node.id not in names:
+            names.append(node.id)
+    return names
+
+
+class Classifier:
+    def __init__(self, scope: Scope, registry, local_names: set[str]) -> None:
+        self.scope = scope
+        self.registry = registry
+        self.locals = local_names
+
+    def by_key(self, key, inputs, label) -> Op:
+        if self.registry.is_nondifferentiable(key):
+            return Op("nondiff", key, [], label)
+        if self.registry.lookup(key) is not None:
+            return Op("rule", key, inputs, label)
+        if isinstance(key, types.FunctionType):
+            return Op("user", key, inputs, label)
+        return Op("unknown", key, inputs, label)
+
+    def __call__(self, value) -> Op:
+        inputs = _local_names([value] if isinstance(value, gast.Name) else
+                              list(gast.iter_child_nodes(value)), self.locals)
+        if isinstance(value, gast.Name):
+            if value.id in self.locals:
+                return Op("atom", None, [value.id])
+            return Op("atom")
+        if isinstance(value, gast.Constant) or (isinstance(value, gast.Attribute)
+                                                and value.attr and _is_static(value, self.locals)):
+            return Op("atom")
+        if isinstance(value, gast.BinOp):
+            return self.by_key(BINOPS[type(value.op)], inputs, S.unparse(value))
+        if isinstance(value, gast.UnaryOp):
+            return self.by_key(UNARYOPS[type(value.op)], inputs, S.unparse(value))
+        if isinstance(value, gast.Compare):
+            return Op("nondiff")
+        if isinstance(value, (gast.Tuple, gast.List)):
+            return Op("literal", type(value).__name__, inputs)
+        if isinstance(value, gast.Subscript):
+            return self.by_key(operator.getitem, _local_names([value.value], self.locals),
+                               "indexing")
+        if isinstance(value, gast.Attribute):
+            key = getattr(np.ndarray, value.attr, value.attr)
+            return self.by_key(key, inputs, f".{value.attr}")
+        if isinstance(value, gast.Call):
+            return self.call(value)
+        return Op("unknown", type(value).__name__, inputs, S.unparse(value))
+
+    def call(self, node: gast.Call) -> Op:
+        args = list(node.args) + [k.value for k in node.keywords]
+        inputs = _local_names(args, self.locals)
+        func = node.func
+        label = S.unparse(func)
+        if isinstance(func, gast.Attribute) and not _is_static(func, self.locals):
+            key = getattr(np.ndarray, func.attr, None)
+            return self.by_key(key if key is not None else f".{func.attr}()",
+                               inputs + _local_names([func.value], self.locals),
+                               f"the method .{func.attr}()")
+        value = resolve(func, self.scope) if _is_static(func, self.locals) else MISSING
+        if value is MISSING:
+            return Op("unknown", label, inputs + _local_names([func], self.locals), label)
+        return self.by_key(value, inputs, label)
+
+
+def _is_static(node, local_names: set[str]) -> bool:
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, gast.Name) and node.id not in local_names
+
+
+@dataclass
+class Activity:
+    varied: set[str]
+    useful: set[str]
+
+    def active(self, name: str) -> bool:
+        return name in self.varied and name in self.useful
+
+
+def assignments(stmts):
+    """Every ``name = value`` of a core-language body, at any depth."""
+    for stmt in stmts:
+        if isinstance(stmt, gast.Assign):
+            yield stmt.targets[0].id, stmt.value
+        for body in ("body", "orelse"):
+            yield from assignments(getattr(stmt, body, []))
+
+
+def returned_name(node: gast.FunctionDef) -> str | None:
+    ret = node.body[-1] if node.body else None
+    if isinstance(ret, gast.Return) and isinstance(ret.value, gast.Name):
+        return ret.value.id
+    return None
+
+
+def activity(node: gast.FunctionDef, wrt: list[str], classify: Classifier) -> Activity:
+    """Varied and useful variables, by fixed point over all assignments (flow-insensitive)."""
+    flows = [(target, classify(value)) for target, value in assignments(node.body)]
+    flows = [(t, op) for t, op in flows if op.kind != "nondiff"]
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for target, op in flows:
+            if target not in varied and any(i in varied for i in op.inputs):
+                varied.add(target)
+                changed = True
+    ret = returned_name(node)
+    useful = {ret} if ret else set()
+    changed = True
+    while changed:
+        changed = False
+        for target, op in flows:
+            if target in useful:
+                new = [i for i in op.inputs if i not in useful]
+                if new:
+                    useful.update(new)
+                    changed = True
+    return Activity(varied, useful)

@@ -1,0 +1,238 @@
+"""The public API: grad, value_and_grad, vjp, source.
+
+Each call transforms the function once (memoized per function and options),
+loads the generated module, and returns a small wrapper that checks inputs,
+calls the generated code and gives every gradient the type, shape and dtype of
+its input.
+"""
+
+from __future__ import annotations
+
+import inspect
+import weakref
+from typing import Callable
+
+import numpy as np
+
+from . import pipeline
+from .load import load
+from .runtime import finalize
+
+_MEMO: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class _Compiled:
+    def __init__(self, derivative: pipeline.Derivative, scope: dict) -> None:
+        self.derivative = derivative
+        self.entry = [scope[name] for name in derivative.entry]
+        self.scope = scope
+        self.live = [(bound, s, name) for bound, s, name in derivative.live]
+
+    def refresh(self) -> None:
+        """Re-read module-level data the derivative uses (a constant may have changed)."""
+        for bound, scope, name in self.live:
+            self.scope[bound] = scope.lookup(name)
+
+
+def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool) -> _Compiled:
+    key = (wrt, kind, optimize)
+    try:
+        per_func = _MEMO.setdefault(func, {})
+    except TypeError:
+        per_func = {}
+    if key not in per_func:
+        derivative = pipeline.derive(func, wrt, kind, optimize=optimize)
+        scope = load(derivative.source, derivative.namespace, func.__name__)
+        per_func[key] = _Compiled(derivative, scope)
+    return per_func[key]
+
+
+def _parameters(func) -> list[str]:
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        raise TypeError(f"{func!r} is not a Python function s2sad can read") from None
+    return [p.name for p in sig.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
+    """Parameter names for ``wrt`` (int, name, or a tuple of them) and whether it was single."""
+    params = _parameters(func)
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    if not items:
+        raise ValueError("wrt is empty: name at least one parameter to differentiate")
+    names = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise TypeError(f"wrt must be a parameter index or name, not {item!r}")
+        if isinstance(item, int):
+            if not -len(params) <= item < len(params):
+                raise ValueError(f"wrt={item} is out of range: {func.__qualname__} has "
+                                 f"{len(params)} positional parameter(s) {params}")
+            item = params[item]
+        elif item not in params:
+            raise ValueError(f"wrt={item!r} names no parameter of {func.__qualname__}; "
+                             f"its parameters are {params}")
+        names.append(item)
+    if len(set(names)) != len(names):
+        raise ValueError(f"wrt names a parameter twice: {names}")
+    return tuple(names), single
+
+
+def _differentiable(value) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, float) or isinstance(value, np.floating):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "f"
+    if isinstance(value, (tuple, list)) and value:
+        return all(_differentiable(v) for v in value)
+    return False
+
+
+def _check(func, name: str, value) -> None:
+    if _differentiable(value):
+        return
+    kind = type(value).__name__
+    if isinstance(value, np.ndarray):
+        kind = f"an array of {value.dtype}"
+    hint = ""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        hint = f"; pass a float such as {float(value)!r}"
+    elif isinstance(value, np.ndarray) and value.dtype.kind in "iub":
+        hint = "; convert it with .astype(float)"
+    elif isinstance(value, (complex, np.complexfloating)) or (
+            isinstance(value, np.ndarray) and value.dtype.kind == "c"):
+        hint = "; complex differentiation is not supported"
+    raise TypeError(f"cannot differentiate {func.__qualname__} with respect to {name!r}: "
+                    f"it got {kind}; only float inputs (Python float, NumPy floating "
+                    f"scalars and float arrays) are differentiable{hint}")
+
+
+def _arguments(func, params, args, kwargs):
+    if not kwargs and len(args) == len(params):
+        return args
+    bound = inspect.signature(func).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound.args
+
+
+def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
+    """A function returning ``(func(*args), gradient)``.
+
+    >>> import numpy as np, s2sad
+    >>> def f(x):
+    ...     return np.sum(x * x)
+    >>> s2sad.value_and_grad(f)(np.array([1.0, 2.0]))
+    (5.0, array([2., 4.]))
+    """
+    names, single = _wrt_names(func, wrt)
+    compiled = _compile(func, names, "value_and_grad", optimize)
+    entry = compiled.entry[0]
+    params = _parameters(func)
+    positions = [params.index(n) for n in names]
+
+    def value_and_grad_func(*args, **kwargs):
+        args = _arguments(func, params, args, kwargs)
+        for name, pos in zip(names, positions):
+            _check(func, name, args[pos])
+        if compiled.live:
+            compiled.refresh()
+        value, grads = entry(*args)
+        if single:
+            return value, finalize(grads, args[positions[0]])
+        return value, tuple(finalize(g, args[p]) for g, p in zip(grads, positions))
+
+    return _decorate(value_and_grad_func, func, compiled, "value_and_grad")
+
+
+def grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
+    """The gradient of ``func`` with respect to parameter(s) ``wrt``.
+
+    ``wrt`` is an index, a parameter name, or a tuple of them (then the result is a
+    tuple). A non-scalar or tuple output is seeded with ones: the gradient of the sum
+    of all outputs.
+
+    >>> import numpy as np, s2sad
+    >>> def f(x):
+    ...     return 2 * np.dot(x, x)
+    >>> s2sad.grad(f)(np.arange(4.0))
+    array([ 0.,  4.,  8., 12.])
+    """
+    both = value_and_grad(func, wrt, optimize=optimize)
+
+    def grad_func(*args, **kwargs):
+        return both(*args, **kwargs)[1]
+
+    return _decorate(grad_func, func, both.__s2sad__, "grad")
+
+
+def vjp(func: Callable, *args, optimize: bool = True):
+    """``(func(*args), pullback)``; ``pullback(cotangent)`` gives one cotangent per argument.
+
+    Arguments that are not float (ints, booleans, strings) are constants; their
+    cotangent is None. The pullback can be called any number of times.
+
+    >>> import numpy as np, s2sad
+    >>> def f(x, y):
+    ...     return x * y
+    >>> y, pullback = s2sad.vjp(f, 2.0, np.array([1.0, 3.0]))
+    >>> pullback(np.ones(2))
+    (4.0, array([2., 2.]))
+    """
+    params = _parameters(func)
+    if len(args) != len(params):
+        raise TypeError(f"vjp({func.__qualname__}, ...) takes {len(params)} positional "
+                        f"argument(s) {params}, got {len(args)}")
+    active = tuple(p for p, a in zip(params, args) if _differentiable(a))
+    if not active:
+        raise TypeError(f"vjp of {func.__qualname__}: no argument is a float, so there "
+                        "is nothing to differentiate")
+    compiled = _compile(func, active, "vjp", optimize)
+    primal, adjoint = compiled.entry
+    if compiled.live:
+        compiled.refresh()
+    stack: list = []
+    out = primal(stack, *args)
+
+    def pullback(cotangent):
+        _check_cotangent(func, out, cotangent)
+        grads = iter(adjoint(list(stack), cotangent))
+        return tuple(finalize(next(grads), a) if p in active else None
+                     for p, a in zip(params, args))
+
+    pullback.__s2sad__ = compiled
+    return out, pullback
+
+
+def _check_cotangent(func, out, cotangent) -> None:
+    if np.shape(out) != np.shape(cotangent) and not isinstance(out, (tuple, list)):
+        raise ValueError(f"the cotangent for {func.__qualname__} has shape "
+                         f"{np.shape(cotangent)}; the output has shape {np.shape(out)}")
+
+
+def _decorate(wrapper, func, compiled, kind: str):
+    wrapper.__name__ = f"{kind}_{func.__name__}"
+    wrapper.__qualname__ = f"{kind}({func.__qualname__})"
+    wrapper.__doc__ = f"The {kind} of {func.__qualname__}, generated by s2sad."
+    wrapper.__wrapped_function__ = func
+    wrapper.__s2sad__ = compiled
+    return wrapper
+
+
+def source(derivative: Callable) -> str:
+    """The generated source of a derivative made by s2sad (grad, value_and_grad, vjp pullback).
+
+    >>> import s2sad
+    >>> def f(x):
+    ...     return x * x
+    >>> print(s2sad.source(s2sad.grad(f)))  # doctest: +ELLIPSIS
+    \"\"\"s2sad ...
+    """
+    compiled = getattr(derivative, "__s2sad__", None)
+    if compiled is None:
+        raise TypeError(f"{derivative!r} was not made by s2sad")
+    return compiled.derivative.source

@@ -1,0 +1,28 @@
+"""Stage 2, normalize: a parsed function -> the same function in the core language.
+
+Three steps, each its own module: `desugar` (reject the unsupported, spell out
+sugar), `controlflow` (return/break/continue become flags) and `anf` (one
+operation per statement). The result is described in `anf`'s docstring.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import gast
+
+from .. import syntax as S
+from ..naming import Namer
+from .anf import to_anf
+from .controlflow import eliminate_jumps
+from .desugar import desugar
+
+
+def normalize(node: gast.FunctionDef, filename: str, namer: Namer | None = None):
+    """The core-language form of ``node`` (a copy) and the `Namer` that made its names."""
+    node = copy.deepcopy(node)
+    namer = namer or Namer(S.all_names(node))
+    node = desugar(node, namer, filename)
+    node = eliminate_jumps(node, namer)
+    node = to_anf(node, namer, filename)
+    return node, namer

@@ -1,0 +1,111 @@
+"""Normalize, step 1: reject what we cannot do, rewrite sugar into a smaller language.
+
+Takes the parsed `FunctionDef`, returns it with:
+- augmented assignment spelled out (``x += y`` -> ``x = x + y``);
+- every ``for`` loop running over a ``range``: ``for x in xs`` becomes
+  ``for i in range(len(xs)): x = xs[i]``, and likewise for ``zip`` and ``enumerate``;
+- docstrings and ``pass`` removed.
+Unsupported constructs raise `UnsupportedConstructError` at their own line.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import syntax as S
+from ..errors import UNSUPPORTED, UnsupportedConstructError, at, unsupported
+
+
+def check_supported(node: gast.FunctionDef, filename: str) -> None:
+    """Raise for the first construct of the `UNSUPPORTED` table inside ``node``."""
+    if node.args.vararg or node.args.kwarg:
+        raise at(node, filename, "*args and **kwargs parameters are not supported yet",
+                 "list the parameters explicitly", UnsupportedConstructError)
+    for stmt in node.body:
+        for child in gast.walk(stmt):
+            if type(child).__name__ in UNSUPPORTED:
+                raise unsupported(child, filename)
+            if isinstance(child, (gast.For, gast.While)) and child.orelse:
+                raise at(child, filename, "an else-clause on a loop is not supported",
+                         "set a flag before break and test it after the loop",
+                         UnsupportedConstructError)
+            if isinstance(child, gast.Call) and any(
+                    isinstance(a, gast.Starred) for a in child.args):
+                raise unsupported(next(a for a in child.args if isinstance(a, gast.Starred)),
+                                  filename)
+            if isinstance(child, gast.Call) and any(k.arg is None for k in child.keywords):
+                raise at(child, filename, "**kwargs in a call is not supported",
+                         "pass keyword arguments by name", UnsupportedConstructError)
+
+
+class Desugar(gast.NodeTransformer):
+    def __init__(self, namer, filename: str) -> None:
+        self.namer = namer
+        self.filename = filename
+
+    def visit_AugAssign(self, node: gast.AugAssign):
+        load = S.substitute(node.target, {})
+        S.set_ctx(load, gast.Load())
+        value = gast.BinOp(left=load, op=node.op, right=node.value)
+        new = gast.Assign(targets=[node.target], value=value, type_comment=None)
+        return gast.copy_location(new, node)
+
+    def visit_Expr(self, node: gast.Expr):
+        if isinstance(node.value, gast.Constant):
+            return None  # docstrings and bare constants do nothing
+        return self.generic_visit(node)
+
+    def visit_Pass(self, node):
+        return None
+
+    def visit_For(self, node: gast.For):
+        self.generic_visit(node)
+        it = node.iter
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
+                and it.func.id == "range" and isinstance(node.target, gast.Name):
+            node.body = node.body or [S.quote("pass")[0]]
+            return node
+        index = self.namer.fresh("i")
+        before: list = []
+        self.loop_writes = S.store_names(gast.Module(body=node.body, type_ignores=[]))
+        if _is_builtin_call(it, "zip"):
+            seqs = [self._bind(a, before, node.lineno) for a in it.args]
+            lengths = ", ".join(f"len({s})" for s in seqs)
+            count = f"min({lengths})" if len(seqs) > 1 else lengths
+            items = "(" + ", ".join(f"{s}[{index}]" for s in seqs) + ",)"
+        elif _is_builtin_call(it, "enumerate"):
+            if len(it.args) != 1 or it.keywords:
+                raise at(it, self.filename, "enumerate with a start is not supported",
+                         "add the offset to the index inside the loop",
+                         UnsupportedConstructError)
+            seq = self._bind(it.args[0], before, node.lineno)
+            count = f"len({seq})"
+            items = f"({index}, {seq}[{index}])"
+        else:
+            seq = self._bind(it, before, node.lineno)
+            count = f"len({seq})"
+            items = f"{seq}[{index}]"
+        header = S.quote(f"for {index} in range({count}):\n    TARGET = {items}",
+                         TARGET=node.target)[0]
+        header.body.extend(node.body)
+        for stmt in before + [header]:
+            S.located(stmt, S.line(node))
+        return before + [header]
+
+    def _bind(self, expr, before: list, lineno: int) -> str:
+        if isinstance(expr, gast.Name) and expr.id not in self.loop_writes:
+            return expr.id
+        seq = self.namer.fresh("seq")
+        before.append(S.assign(seq, expr))
+        return seq
+
+
+def _is_builtin_call(node, fname: str) -> bool:
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and node.func.id == fname)
+
+
+def desugar(node: gast.FunctionDef, namer, filename: str) -> gast.FunctionDef:
+    check_supported(node, filename)
+    Desugar(namer, filename).visit(node)
+    return node

@@ -1,0 +1,60 @@
+"""Stage 5, optimize: remove what the generated code computes and never uses.
+
+Takes a generated `FunctionDef`, returns it without assignments whose target
+is never read (when their right-hand side has no effect: names, constants,
+operators, indexing, tuples) and without ``if`` statements left empty. The
+reverse transform already emits no zero arrays and no ``+=`` onto zeros; this
+pass cleans what user code and template instantiation leave behind.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import syntax as S
+
+_PURE = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare, gast.Tuple,
+         gast.List, gast.Attribute, gast.Subscript)
+
+
+def _pure(node) -> bool:
+    # ops on atoms; a Call anywhere may have effects (or raise), so it stays
+    return isinstance(node, _PURE) and not any(isinstance(n, gast.Call) for n in gast.walk(node))
+
+
+class _DeadStores(gast.NodeTransformer):
+    def __init__(self, read: set[str]) -> None:
+        self.read = read
+        self.changed = False
+
+    def visit_Assign(self, node):
+        target = node.targets[0]
+        if isinstance(target, gast.Name) and target.id not in self.read and _pure(node.value):
+            self.changed = True
+            return None
+        return node
+
+    def visit_If(self, node):
+        self.generic_visit(node)
+        empty = all(isinstance(s, gast.Pass) for s in node.body + node.orelse)
+        if empty and isinstance(node.test, gast.Name):
+            self.changed = True
+            return None
+        node.body = node.body or [gast.Pass()]
+        return node
+
+    def visit_For(self, node):
+        self.generic_visit(node)
+        node.body = node.body or [gast.Pass()]
+        return node
+
+    visit_While = visit_For
+
+
+def optimize(fn: gast.FunctionDef) -> gast.FunctionDef:
+    while True:
+        read = S.load_names(fn)
+        dead = _DeadStores(read)
+        dead.visit(fn)
+        if not dead.changed:
+            return fn

@@ -1,0 +1,98 @@
+"""Stage 1, parse: a Python function object -> its gast `FunctionDef`.
+
+Takes a function, returns a `Parsed` record: the definition with decorators
+stripped and line numbers that are the real lines of the user's file, the file
+name, the source text (part of the cache key) and a `Scope` that resolves the
+function's free names the way Python will at run time (closure cells, module
+globals, builtins).
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import textwrap
+import types
+from dataclasses import dataclass
+
+import gast
+
+from .errors import NoSourceError, TransformError
+
+_MISSING = object()
+
+
+class Scope:
+    """Resolves the free names of one function: closure, then globals, then builtins."""
+
+    def __init__(self, func: types.FunctionType) -> None:
+        self.func = func
+        code = func.__code__
+        cells = func.__closure__ or ()
+        self.closure = dict(zip(code.co_freevars, cells))
+        self.globals = func.__globals__
+
+    def lookup(self, ident: str):
+        """The current value of a free name, or `MISSING`."""
+        if ident in self.closure:
+            try:
+                return self.closure[ident].cell_contents
+            except ValueError:
+                return _MISSING
+        if ident in self.globals:
+            return self.globals[ident]
+        return getattr(builtins, ident, _MISSING)
+
+    def has(self, ident: str) -> bool:
+        return self.lookup(ident) is not _MISSING
+
+
+MISSING = _MISSING
+
+
+@dataclass
+class Parsed:
+    func: types.FunctionType
+    node: gast.FunctionDef
+    filename: str
+    source: str
+    scope: Scope
+
+    @property
+    def name(self) -> str:
+        return self.func.__name__
+
+
+def parse_function(func) -> Parsed:
+    """Parse ``func`` into a gast `FunctionDef` located in its own file."""
+    func = inspect.unwrap(func)
+    if isinstance(func, types.MethodType):
+        raise TransformError(f"{func.__qualname__} is a bound method",
+                             hint="differentiate the plain function and pass the object "
+                                  "as an argument")
+    if not isinstance(func, types.FunctionType):
+        raise NoSourceError(f"{getattr(func, '__name__', func)!r} is not a Python function "
+                            "with source code", hint="register a rule for it with "
+                            "@s2sad.adjoint, or wrap it in a Python function")
+    filename = func.__code__.co_filename
+    if func.__name__ == "<lambda>":
+        raise TransformError("cannot differentiate a lambda", filename=filename,
+                             lineno=func.__code__.co_firstlineno,
+                             hint="define it with def")
+    try:
+        lines, firstline = inspect.getsourcelines(func)
+    except (OSError, TypeError) as exc:
+        raise NoSourceError(
+            f"the source of {func.__qualname__} is not available ({exc})",
+            filename=filename, lineno=func.__code__.co_firstlineno,
+            hint="s2sad reads the function's source: define it in a file (or a "
+                 "Jupyter cell), not at the interactive prompt") from None
+    source = textwrap.dedent("".join(lines))
+    module = gast.parse(source)
+    node = module.body[0]
+    if not isinstance(node, gast.FunctionDef):
+        raise TransformError(f"expected a function definition for {func.__qualname__}",
+                             filename=filename, lineno=firstline)
+    node.decorator_list = []
+    gast.increment_lineno(module, firstline - 1)
+    return Parsed(func=func, node=node, filename=filename, source=source, scope=Scope(func))

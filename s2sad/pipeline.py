@@ -1,0 +1,129 @@
+"""The whole transformation, one stage per line.
+
+    parse -> normalize -> analyze -> reverse -> optimize -> emit -> load
+
+`derive` takes a function and what to differentiate and returns a `Derivative`
+(the generated source and what it needs to run); `load` turns that into
+callables. Pass ``trace=[]`` to collect the source after each stage
+(``s2sad show --stages``).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import gast
+
+from . import syntax as S
+from .analyze import Classifier, activity
+from .emit import module_source
+from .errors import TransformError
+from .normalize import normalize
+from .optimize import optimize as optimize_function
+from .parse import MISSING, parse_function
+from .rules import registry
+from .transform import functions
+from .transform.module import ModuleBuilder
+from .transform.reverse import Reverse, Sweeps, containers
+
+VERSION = "0.1.0"
+
+
+@dataclass
+class Derivative:
+    """A generated module: its source, the values it runs with and its entry points."""
+
+    source: str
+    namespace: dict
+    entry: tuple[str, ...]
+    live: list
+    sources: list = field(default_factory=list)
+
+
+def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
+           optimize: bool = True, trace: list | None = None) -> Derivative:
+    """Generate the reverse-mode derivative of ``func`` with respect to parameters ``wrt``.
+
+    kind "value_and_grad": one function ``(args) -> (value, grads)``;
+    kind "vjp": a primal ``(stack, args) -> value`` and an adjoint ``(stack, ct) -> grads``.
+    """
+    module = ModuleBuilder(registry())
+    if kind == "vjp":
+        spec = module.specialize(func, tuple(wrt))
+        entry = (spec.primal, spec.adjoint)
+    else:
+        entry = (module.reserve(f"{func.__name__}_value_and_grad"),)
+        module.functions += reverse_function(module, func, wrt, entry, trace, optimize)
+    while module.pending:
+        spec = module.pending.pop(0)
+        module.functions += reverse_function(module, spec.func, spec.active,
+                                             (spec.primal, spec.adjoint), trace, optimize)
+    source = module_source(module.functions, module.origins,
+                           f"{func.__qualname__} ({func.__code__.co_filename}:"
+                           f"{func.__code__.co_firstlineno})", VERSION)
+    if trace is not None:
+        trace.append(("emit", source))
+    return Derivative(source, module.namespace(), entry, module.live, module.sources)
+
+
+def reverse_function(module: ModuleBuilder, func, active, names, trace, optimize):
+    """The generated function(s) for one user function: fused (one name) or split (two)."""
+    parsed = parse_function(func)                                     # parse
+    module.sources.append((func.__qualname__, parsed.source))
+    _stage(trace, "parse", parsed.node)
+    core, namer = normalize(parsed.node, parsed.filename)             # normalize
+    core = bind_free_names(module, core, parsed)
+    _stage(trace, "normalize", core)
+    local_names = ({a.id for a in core.args.args}
+                   | S.store_names(gast.Module(body=core.body, type_ignores=[])))
+    classify = Classifier(parsed.scope, module.registry, local_names)
+    missing = [p for p in active if p not in local_names]
+    if missing:
+        raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
+    act = activity(core, list(active), classify)                       # analyze
+    ret = core.body[-1].value
+    body = core.body[:-1]
+
+    def sweep(needed):                                                 # reverse
+        rev = Reverse(module, parsed, core, copy.deepcopy(namer), act, classify, needed,
+                      containers(core, classify))
+        seeded = {rev.namer.grad(ret.id)} if isinstance(ret, gast.Name) \
+            and act.active(ret.id) else set()
+        primal, adjoint, zs = rev.block(body, set(seeded))
+        reads = S.load_names(gast.Module(body=adjoint, type_ignores=[])) & local_names
+        return rev, Sweeps(primal, adjoint, reads, rev.pushed, rev.uses_stack), zs
+
+    rev, sweeps, zs = sweep(set())
+    rev, sweeps, zs = sweep(sweeps.reads)
+    if len(names) == 1:
+        made = [functions.fused(names[0], core, rev, sweeps, zs, list(active), ret)]
+    else:
+        made = functions.split(names[0], names[1], core, rev, sweeps, zs, list(active), ret)
+    _stage(trace, "reverse", made)
+    if optimize:
+        made = [optimize_function(fn) for fn in made]                  # optimize
+        _stage(trace, "optimize", made)
+    for fn in made:
+        module.origins[fn.name] = parsed.filename
+    return made
+
+
+def bind_free_names(module: ModuleBuilder, core, parsed):
+    """Bind the function's free names in the module, renaming where they clash."""
+    local_names = ({a.id for a in core.args.args}
+                   | S.store_names(gast.Module(body=core.body, type_ignores=[])))
+    used = S.load_names(core) - local_names
+    renames = {}
+    for ident in sorted(used):
+        if parsed.scope.lookup(ident) is MISSING:
+            continue  # a NameError at run time, as in the original
+        bound = module.bind_free(ident, parsed.scope, avoid=local_names)
+        if bound != ident:
+            renames[ident] = bound
+    return S.substitute(core, renames) if renames else core
+
+
+def _stage(trace, name: str, nodes) -> None:
+    if trace is not None:
+        trace.append((name, S.unparse(nodes if isinstance(nodes, list) else [nodes])))

@@ -1,0 +1,200 @@
+"""Derivative rules: templates read from `templates/` (and from user code) into records.
+
+A template is a plain Python function whose first parameter is the primal's
+result and whose other parameters are the primal's arguments, in order; inside
+it ``d[x]`` is the derivative of ``x``. An adjoint template assigns ``d[arg]``
+(the contribution of this call to the argument's gradient) from ``d[result]``::
+
+    @adjoint(np.tanh)
+    def tanh(y, x):
+        d[x] = d[y] * (1.0 - y * y)
+
+`nondifferentiable(...)` declares functions whose result carries no derivative
+(``len``, ``np.floor``, comparisons). Templates are parsed once, on first use,
+into `Template` records; the transformer instantiates them, it never runs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gast
+import numpy as np
+
+
+class _Derivative:
+    """``d`` in a template: ``d[x]`` names the derivative of ``x``. Never evaluated."""
+
+    def __getitem__(self, item):
+        raise RuntimeError("d[...] only has meaning inside an s2sad template")
+
+    def __setitem__(self, item, value):
+        raise RuntimeError("d[...] only has meaning inside an s2sad template")
+
+
+d = _Derivative()
+
+
+@dataclass
+class Template:
+    """One parsed rule: its parameters, its statements and the names it uses."""
+
+    params: list[str]
+    defaults: dict[str, object]
+    vararg: str | None
+    body: list
+    namespace: dict
+    source: str
+    origin: str
+
+    @classmethod
+    def from_function(cls, fn) -> "Template":
+        source = textwrap.dedent(inspect.getsource(fn))
+        node = gast.parse(source).body[0]
+        sig = inspect.signature(fn)
+        params, defaults, vararg = [], {}, None
+        for p in sig.parameters.values():
+            if p.kind is p.VAR_POSITIONAL:
+                vararg = p.name
+                continue
+            params.append(p.name)
+            if p.default is not p.empty:
+                defaults[p.name] = p.default
+        origin = f"{inspect.getsourcefile(fn)}:{fn.__code__.co_firstlineno}"
+        return cls(params, defaults, vararg, node.body, fn.__globals__, source, origin)
+
+
+@dataclass
+class Rule:
+    key: object
+    adjoint_fn: object = None
+    tangent_fn: object = None
+    _adjoint: Template | None = field(default=None, repr=False)
+
+    @property
+    def adjoint(self) -> Template | None:
+        if self._adjoint is None and self.adjoint_fn is not None:
+            self._adjoint = Template.from_function(self.adjoint_fn)
+        return self._adjoint
+
+
+class Registry:
+    """Every rule s2sad knows, keyed by the object the rule covers."""
+
+    def __init__(self) -> None:
+        self.rules: dict[object, Rule] = {}
+        self.nondiff: set = set()
+        self.sources: list[str] = []
+        self._digest: str | None = None
+
+    def rule(self, key) -> Rule:
+        if key not in self.rules:
+            self.rules[key] = Rule(key)
+        return self.rules[key]
+
+    def add(self, key, direction: str, fn) -> None:
+        _check_signature(key, fn)
+        setattr(self.rule(key), direction + "_fn", fn)
+        if direction == "adjoint":
+            self.rule(key)._adjoint = None
+        self.sources.append(f"{direction} {_describe(key)}\n{inspect.getsource(fn)}")
+        self._digest = None
+
+    def lookup(self, key) -> Rule | None:
+        try:
+            return self.rules.get(key)
+        except TypeError:  # unhashable
+            return None
+
+    def is_nondifferentiable(self, key) -> bool:
+        try:
+            return key in self.nondiff
+        except TypeError:
+            return False
+
+    def digest(self) -> str:
+        """A hash of every rule's text: part of the cache key."""
+        if self._digest is None:
+            text = "\n".join(self.sources + sorted(_describe(k) for k in self.nondiff))
+            self._digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return self._digest
+
+
+REGISTRY = Registry()
+_loaded = False
+
+
+def _describe(key) -> str:
+    owner = getattr(key, "__objclass__", None) or getattr(key, "__self__", None)
+    module = getattr(key, "__module__", None) or getattr(owner, "__name__", "")
+    return f"{module}.{getattr(key, '__qualname__', getattr(key, '__name__', repr(key)))}"
+
+
+def _check_signature(key, fn) -> None:
+    """A template has the result first, then at least the function's required arguments."""
+    nin = getattr(key, "nin", None)
+    params = [p for p in inspect.signature(fn).parameters.values()
+              if p.kind is not p.VAR_POSITIONAL]
+    if isinstance(key, np.ufunc) and len(params) - 1 != nin:
+        raise TypeError(f"template {fn.__name__} for ufunc {key.__name__} takes "
+                        f"{len(params) - 1} arguments; the ufunc takes {nin}")
+    if not params:
+        raise TypeError(f"template {fn.__name__} needs the result as its first parameter")
+
+
+def adjoint(*keys):
+    """Register the decorated template as the reverse-mode rule of each of ``keys``.
+
+    >>> @adjoint(np.tanh)
+    ... def tanh(y, x):
+    ...     d[x] = d[y] * (1.0 - y * y)
+    """
+    def register(fn):
+        for key in keys:
+            REGISTRY.add(key, "adjoint", fn)
+        return fn
+    return register
+
+
+def tangent(*keys):
+    """Register the decorated template as the forward-mode rule of each of ``keys``."""
+    def register(fn):
+        for key in keys:
+            REGISTRY.add(key, "tangent", fn)
+        return fn
+    return register
+
+
+def nondifferentiable(*keys) -> None:
+    """Declare functions whose results have zero derivative (``np.floor``, ``len``)."""
+    REGISTRY.nondiff.update(keys)
+    REGISTRY._digest = None
+
+
+def _template_dir() -> Path:
+    spec = importlib.util.find_spec("s2sad.templates")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    # a source checkout: templates/ sits beside the package
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def registry() -> Registry:
+    """The registry, with the shipped templates loaded (once)."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for path in sorted(_template_dir().glob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            name = f"s2sad.templates.{path.stem}"
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+    return REGISTRY

@@ -1,0 +1,205 @@
+"""What generated derivative code calls at run time. Small on purpose.
+
+No global state: the tape is a list local to one call of a derivative.
+Structured values (tuples, lists) are handled here and nowhere else. The
+scalar ``0.0`` stands for "zero of whatever shape" wherever a gradient is
+zero so far; every helper accepts it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_SCALARS = (float, int, bool, complex)
+_BASIC_INDEX = (int, slice, type(None), type(Ellipsis), np.integer)
+
+
+def shape_of(x) -> tuple:
+    shape = getattr(x, "shape", None)
+    if shape is not None:
+        return shape
+    if isinstance(x, _SCALARS):
+        return ()
+    return np.shape(x)
+
+
+def unbroadcast(g, like):
+    """Sum ``g`` over the axes along which ``like`` was broadcast; shape of ``like``."""
+    target = shape_of(like)
+    shape = shape_of(g)
+    if shape == target:
+        return g
+    extra = len(shape) - len(target)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+        shape = shape_of(g)
+    axes = tuple(i for i, n in enumerate(target) if n == 1 and i < len(shape) and shape[i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    if shape_of(g) != target:
+        g = np.broadcast_to(g, target)
+    return g
+
+
+def _is_basic(index) -> bool:
+    if isinstance(index, tuple):
+        return all(isinstance(i, _BASIC_INDEX) for i in index)
+    return isinstance(index, _BASIC_INDEX)
+
+
+def unindex(g, like, index):
+    """The gradient of ``like`` given the gradient ``g`` of ``like[index]``."""
+    if isinstance(like, (tuple, list)):
+        out = [0.0] * len(like)
+        out[index] = g
+        return type(like)(out)
+    out = np.zeros(shape_of(like), dtype=np.result_type(like, g))
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def item(g, k):
+    """Part ``k`` of a structured gradient (zero when the whole is still zero)."""
+    if isinstance(g, (tuple, list)):
+        return g[k]
+    return g
+
+
+def add(a, b):
+    """``a + b`` for gradients, tuples and lists elementwise, ``0.0`` as zero."""
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        if not isinstance(a, (tuple, list)):
+            return b
+        if not isinstance(b, (tuple, list)):
+            return a
+        return type(a)(add(x, y) for x, y in zip(a, b))
+    return a + b
+
+
+def ones_like(x):
+    """The seed of a reverse sweep: ones in the structure of the output."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(ones_like(v) for v in x)
+    if isinstance(x, float):
+        return 1.0
+    if isinstance(x, (int, bool)) or x is None:
+        return 0.0
+    return np.ones_like(x)
+
+
+def zeros_like(x):
+    """A zero gradient for ``x`` (``0.0`` when ``x`` has no value yet)."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(zeros_like(v) for v in x)
+    if x is None or isinstance(x, (float, int, bool)):
+        return 0.0
+    return np.zeros_like(x)
+
+
+def stop_gradient(x):
+    """The identity in the primal; its derivative is zero.
+
+    Inside a differentiated function, ``u = s2sad.stop_gradient(x * x)`` makes
+    ``u`` a constant: no gradient flows back through it.
+    """
+    return x
+
+
+def finalize(g, like):
+    """``g`` in the type, shape and dtype of the input ``like`` it is the gradient of."""
+    if isinstance(like, (tuple, list)):
+        g = g if isinstance(g, (tuple, list)) else [0.0] * len(like)
+        return type(like)(finalize(a, b) for a, b in zip(g, like))
+    if isinstance(like, np.generic):
+        return like.dtype.type(g)
+    if isinstance(like, float):
+        return float(g)
+    if isinstance(like, np.ndarray):
+        target = like.shape
+        if shape_of(g) != target:
+            g = np.broadcast_to(g, target)
+        out = np.asarray(g, dtype=like.dtype)
+        if not out.flags.writeable or out.base is not None and not out.flags.owndata \
+                and np.shares_memory(out, like):
+            out = out.copy()
+        return out
+    return g
+
+
+# -- helpers of the shipped templates ---------------------------------------------
+
+def _axes(axis, ndim: int) -> tuple:
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(sorted(a % ndim for a in axes))
+
+
+def sum_adjoint(g, x, axis=None, keepdims=False):
+    """Gradient of ``np.sum(x, axis, keepdims=keepdims)`` given ``g``."""
+    shape = shape_of(x)
+    if axis is not None and not keepdims and len(shape):
+        g = np.expand_dims(g, _axes(axis, len(shape)))
+    return np.broadcast_to(g, shape)
+
+
+def count(x, axis=None) -> int:
+    """How many elements ``np.mean(x, axis)`` averages over."""
+    shape = shape_of(x)
+    if axis is None:
+        return int(np.prod(shape))
+    return int(np.prod([shape[a] for a in _axes(axis, len(shape))]))
+
+
+def matmul_adjoint(g, a, b, argnum: int):
+    """Gradient of ``a @ b`` with respect to ``a`` (argnum 0) or ``b`` (1)."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    a2 = a if a_nd > 1 else np.reshape(a, (1, -1))
+    b2 = b if b_nd > 1 else np.reshape(b, (-1, 1))
+    if b_nd == 1:
+        g = np.expand_dims(g, -1)
+    if a_nd == 1:
+        g = np.expand_dims(g, -2)
+    if argnum == 0:
+        out = g @ np.swapaxes(b2, -1, -2)
+        return unbroadcast(np.squeeze(out, -2) if a_nd == 1 else out, a)
+    out = np.swapaxes(a2, -1, -2) @ g
+    return unbroadcast(np.squeeze(out, -1) if b_nd == 1 else out, b)
+
+
+def dot_adjoint(g, a, b, argnum: int):
+    """Gradient of ``np.dot(a, b)`` (scalars, vectors and matrices)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        other = b if argnum == 0 else a
+        return unbroadcast(g * other, a if argnum == 0 else b)
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        raise NotImplementedError("the gradient of np.dot on arrays of more than two "
+                                  "dimensions is not implemented; use np.matmul or np.einsum")
+    return matmul_adjoint(g, a, b, argnum)
+
+
+def balanced_eq(x, z, y):
+    """1 where ``x`` is the max/min ``z``, 0.5 where ``x`` ties with ``y`` (autograd's split)."""
+    return (x == z) / (1.0 + (x == y))
+
+
+def inverse_axes(axes):
+    """The permutation undoing ``np.transpose(x, axes)``."""
+    if len(axes) == 1 and not isinstance(axes[0], int):
+        axes = axes[0]
+    if axes is None or len(axes) == 0:
+        return None
+    return tuple(np.argsort(axes))
+
+
+def norm_adjoint(g, y, x, ord=None, axis=None, keepdims=False):
+    """Gradient of ``np.linalg.norm(x, ord, axis, keepdims)`` for the 2- and Frobenius norms."""
+    if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) > 1
+                                                    or isinstance(axis, tuple))):
+        raise NotImplementedError(f"the gradient of np.linalg.norm with ord={ord!r} is not "
+                                  "implemented yet")
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, _axes(axis, np.ndim(x)))
+        y = np.expand_dims(y, _axes(axis, np.ndim(x)))
+    return g * x / y

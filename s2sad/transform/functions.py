@@ -1,0 +1,91 @@
+"""Assemble sweeps into the functions of the generated module.
+
+`fused` builds one function computing the value and the gradients of the
+top-level function (``grad``, ``value_and_grad``); `split` builds a primal that
+records its tape and an adjoint that consumes it (``vjp``, and every user
+function called on active values).
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import syntax as S
+
+
+def _stack_setup(rev, split: bool, primal_side: bool) -> list:
+    if not rev.uses_stack:
+        return []
+    code = []
+    if not split:
+        code.append(f"{rev.stack} = []")
+    if primal_side or not split:
+        code.append(f"{rev.push} = {rev.stack}.append")
+    if not primal_side or not split:
+        code.append(f"{rev.pop} = {rev.stack}.pop")
+    return S.quote("\n".join(code))
+
+
+def _inits(names) -> list:
+    return [S.assign(v, S.const(None)) for v in sorted(names)]
+
+
+def _returned_grads(rev, params: list[str], zs: set):
+    out = []
+    for p in params:
+        grad = rev.namer.grad(p)
+        out.append(S.name(grad) if grad in zs else rev.zero(p))
+    return out
+
+
+def fused(name: str, core, rev, sweeps, zs: set, wrt: list[str], ret) -> gast.FunctionDef:
+    """``def name(params): primal; seed; adjoint; return value, grads``."""
+    params = [a.id for a in core.args.args]
+    body = _inits(sweeps.pushed - set(params)) + _stack_setup(rev, False, True)
+    body += sweeps.primal
+    value = ret
+    if isinstance(ret, gast.Name) and ret.id in sweeps.pushed:
+        value = S.name(rev.namer.fresh("value"))
+        body.append(S.assign(value.id, ret))
+    if sweeps.adjoint:
+        body.append(S.located(S.assign(rev.namer.grad(ret.id),
+                                       S.call(rev.helper("ones_like"), ret)), S.line(core.body[-1])))
+        body += sweeps.adjoint
+    grads = _returned_grads(rev, wrt, zs)
+    result = grads[0] if len(grads) == 1 else S.tuple_(grads)
+    body.append(S.return_(S.tuple_([value, result])))
+    node = S.function(name, params, body)
+    node.args = _copy_arguments(core.args)
+    return node
+
+
+def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
+          active: list[str], ret) -> list[gast.FunctionDef]:
+    """A primal that pushes its tape and the variables its adjoint reads, and that adjoint."""
+    params = [a.id for a in core.args.args]
+    top_level = {s.targets[0].id for s in core.body if isinstance(s, gast.Assign)}
+    saved = sorted(sweeps.reads)
+    maybe_unset = (set(saved) - top_level) | sweeps.pushed
+    if saved:
+        rev.uses_stack = True
+    body = _inits(maybe_unset - set(params)) + _stack_setup(rev, True, True) + sweeps.primal
+    if saved:
+        body += S.quote(f"{rev.push}(({', '.join(saved)},))")
+    body.append(S.return_(ret))
+    primal = S.function(primal_name, [rev.stack], body)
+    primal.args.args += _copy_arguments(core.args).args
+    primal.args.defaults = _copy_arguments(core.args).defaults
+
+    dret = rev.namer.grad(ret.id) if isinstance(ret, gast.Name) else rev.namer.unique("dresult")
+    adj_body = S.quote(f"{rev.pop} = {rev.stack}.pop")
+    if saved:
+        adj_body += S.quote(f"{', '.join(saved)}, = {rev.pop}()")
+    adj_body += sweeps.adjoint
+    grads = _returned_grads(rev, active, zs)
+    adj_body.append(S.return_(S.tuple_(grads)))
+    adjoint = S.function(adjoint_name, [rev.stack, dret], adj_body)
+    return [primal, adjoint]
+
+
+def _copy_arguments(args: gast.arguments) -> gast.arguments:
+    return S.substitute(args, {})

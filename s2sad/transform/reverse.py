@@ -1,0 +1,320 @@
+"""Stage 4, reverse: a core-language function -> its primal sweep and adjoint sweep.
+
+Takes the normalized function, its `Activity`, the set of variables the adjoint
+reads (``needed``; empty on the first of two passes) and the `ModuleBuilder`;
+returns a `Sweeps` record: the primal statements (the original computation,
+plus pushes) and the adjoint statements (derivatives in reverse order, plus pops).
+
+The protocol between the two sweeps, one stack per call:
+- a variable the adjoint reads and the primal overwrites is pushed just before
+  it is overwritten and popped right after the adjoint of that assignment, so
+  at every adjoint statement each variable holds the value it had just after
+  the corresponding primal statement;
+- an ``if`` with derivative work pushes its decision after it runs;
+- a loop with derivative work pushes its iterations (a range) or trip count;
+- a user function called on active values is replaced by its primal, which
+  pushes its own tape; its adjoint pops it.
+
+Gradients that are zero so far are a fact of the transform (the set ``zs`` of
+gradient names holding a value): the first contribution assigns, later ones add.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import gast
+
+from .. import syntax as S
+from ..analyze import Activity, Classifier, Op
+from ..errors import MissingRuleError, TransformError, at
+from .instantiate import bind_arguments, instantiate
+
+
+@dataclass
+class Sweeps:
+    primal: list
+    adjoint: list
+    reads: set          # primal variables the adjoint reads
+    pushed: set         # variables pushed before being overwritten
+    uses_stack: bool
+
+
+def def_sites(stmts, in_loop: bool = False, sites: dict | None = None) -> dict:
+    """Variable -> one flag per assignment: is it inside a loop (re-run each iteration)."""
+    sites = {} if sites is None else sites
+    for stmt in stmts:
+        if isinstance(stmt, gast.Assign):
+            sites.setdefault(stmt.targets[0].id, []).append(in_loop)
+        elif isinstance(stmt, gast.For):
+            sites.setdefault(stmt.target.id, []).append(False)  # replayed by reversed()
+            def_sites(stmt.body, True, sites)
+        elif isinstance(stmt, gast.While):
+            def_sites(stmt.body, True, sites)
+        elif isinstance(stmt, gast.If):
+            def_sites(stmt.body, in_loop, sites)
+            def_sites(stmt.orelse, in_loop, sites)
+    return sites
+
+
+class Reverse:
+    def __init__(self, module, parsed, core: gast.FunctionDef, namer, act: Activity,
+                 classify: Classifier, needed: set[str], containers: set[str]) -> None:
+        self.module = module
+        self.parsed = parsed
+        self.namer = namer
+        self.act = act
+        self.classify = classify
+        self.needed = needed
+        self.containers = containers
+        params = [a.id for a in core.args.args]
+        sites = def_sites(core.body)
+        for p in params:
+            sites.setdefault(p, []).insert(0, False)
+        self.pushed = {v for v in needed if len(sites.get(v, [])) > 1 or any(sites.get(v, []))}
+        # the first assignment of a local, at top level, has no old value to keep
+        self.fresh_defs = set()
+        seen = set(params)
+        for stmt in core.body:
+            if isinstance(stmt, gast.Assign) and stmt.targets[0].id not in seen:
+                self.fresh_defs.add(id(stmt))
+            seen |= S.store_names(stmt)
+        self.stack = namer.unique("stack")
+        self.push = namer.unique("push")
+        self.pop = namer.unique("pop")
+        self.uses_stack = False
+        self.own_names = frozenset(namer.taken)  # what module-level names must not shadow
+
+    # -- small pieces ---------------------------------------------------------------
+    def where(self, node):
+        def error(message, hint="", cls=TransformError):
+            return at(node, self.parsed.filename, message, hint, cls)
+        return error
+
+    def helper(self, name: str) -> str:
+        """A runtime helper's name in the generated module."""
+        from .. import runtime
+        bound = self.module.bind(name, getattr(runtime, name), avoid=self.own_names)
+        self.namer.reserve([bound])
+        return bound
+
+    def push_stmt(self, value) -> gast.stmt:
+        self.uses_stack = True
+        return S.expr_stmt(S.call(self.push, value))
+
+    def pop_expr(self):
+        self.uses_stack = True
+        return S.call(self.pop)
+
+    def zero(self, var: str):
+        return S.call(self.helper("zeros_like"), S.name(var))
+
+    def accumulate(self, var: str, value, zs: set) -> gast.stmt:
+        grad = self.namer.grad(var)
+        if grad not in zs:
+            zs.add(grad)
+            return S.assign(grad, value)
+        if var in self.containers:
+            return S.assign(grad, S.call(self.helper("add"), S.name(grad), value))
+        return S.assign(grad, gast.BinOp(left=S.name(grad), op=gast.Add(), right=value))
+
+    def active_name(self, atom) -> bool:
+        return isinstance(atom, gast.Name) and self.act.active(atom.id)
+
+    # -- blocks ---------------------------------------------------------------------
+    def block(self, stmts: list, zs: set):
+        primal_parts, adjoint = [], []
+        for stmt in reversed(stmts):
+            primal, adj, zs = self.statement(stmt, zs)
+            primal_parts.append(primal)
+            adjoint.extend(S.located(s, S.line(stmt)) for s in adj)
+        primal = [s for part in reversed(primal_parts) for s in part]
+        return primal, adjoint, zs
+
+    def statement(self, stmt, zs: set):
+        handler = getattr(self, "stmt_" + type(stmt).__name__, None)
+        if handler is None:
+            return [stmt], [], zs
+        return handler(stmt, zs)
+
+    # -- assignments ----------------------------------------------------------------
+    def stmt_Assign(self, stmt, zs: set):
+        target = stmt.targets[0].id
+        grad = self.namer.grad(target)
+        op = self.classify(stmt.value)
+        primal, adjoint = [stmt], []
+        live = self.act.active(target) and any(self.act.active(i) for i in op.inputs)
+        if live and op.kind == "user":
+            primal, adjoint = self.user_call(stmt, op, zs)
+        elif live and grad in zs:
+            adjoint = self.contributions(stmt, op, zs)
+        zs.discard(grad)  # the old value of target is another variable
+        if target in self.pushed and id(stmt) not in self.fresh_defs:
+            primal = [self.push_stmt(S.name(target))] + primal
+            adjoint.append(S.assign(target, self.pop_expr()))
+        return primal, adjoint, zs
+
+    def contributions(self, stmt, op: Op, zs: set) -> list:
+        target, value = stmt.targets[0].id, stmt.value
+        dtarget = S.name(self.namer.grad(target))
+        if op.kind == "atom":
+            return [self.accumulate(value.id, dtarget, zs)]
+        if op.kind == "literal":
+            return [self.accumulate(elt.id, S.call(self.helper("item"), dtarget, S.const(k)), zs)
+                    for k, elt in enumerate(value.elts) if self.active_name(elt)]
+        if op.kind == "unknown" or self.module.registry.lookup(op.key).adjoint is None:
+            raise self.missing_rule(stmt, op)
+        template = self.module.registry.lookup(op.key).adjoint
+        args, keywords = call_arguments(value, self.classify.locals)
+        bound = bind_arguments(template, target, args, keywords, self.where(stmt))
+        wanted = {p for p, atom in bound.items()
+                  if p != template.params[0] and self.active_name(atom)}
+        inst = instantiate(template, bound, wanted, lambda atom: self.namer.grad(atom.id),
+                           self.namer.fresh, self.template_binder(template))
+        out = list(inst.temps)
+        for param, expr in inst.contributions:
+            out.append(self.accumulate(bound[param].id, expr, zs))
+        return out
+
+    def template_binder(self, template):
+        def bind(name: str) -> str:
+            if name not in template.namespace:
+                raise TransformError(f"the template at {template.origin} uses {name!r}, "
+                                     "which its module does not define")
+            bound = self.module.bind(name, template.namespace[name], avoid=self.own_names)
+            self.namer.reserve([bound])
+            return bound
+        return bind
+
+    def missing_rule(self, stmt, op: Op) -> MissingRuleError:
+        what = op.label or S.unparse(stmt.value)
+        hint = (f"register rules for it in your code:\n"
+                f"    @s2sad.adjoint({what.split('(')[0]})\n"
+                f"    def my_adjoint(result, *args):\n"
+                f"        d[args[0]] = ...   # from d[result]\n"
+                f"  or mark the value constant with s2sad.stop_gradient")
+        return self.where(stmt)(f"no derivative rule for {what}", hint, MissingRuleError)
+
+    def user_call(self, stmt, op: Op, zs: set):
+        target = stmt.targets[0].id
+        call = stmt.value
+        try:
+            bound = inspect.signature(op.key).bind(
+                *call.args, **{k.arg: k.value for k in call.keywords})
+        except TypeError as exc:
+            raise self.where(stmt)(f"cannot call {op.label}: {exc}") from None
+        active = tuple(p for p, atom in bound.arguments.items() if self.active_name(atom))
+        spec = self.module.specialize(op.key, active)
+        self.uses_stack = True
+        primal_call = gast.Call(func=S.name(spec.primal),
+                                args=[S.name(self.stack)] + list(call.args),
+                                keywords=call.keywords)
+        primal = [S.assign(target, primal_call)]
+        grad = self.namer.grad(target)
+        seed = S.name(grad) if grad in zs else self.zero(target)
+        parts = [self.namer.fresh("g") for _ in active]
+        adjoint = [gast.Assign(targets=[S.tuple_((S.name(p, store=True) for p in parts),
+                                                 store=True)],
+                               value=S.call(spec.adjoint, S.name(self.stack), seed),
+                               type_comment=None)]
+        for param, part in zip(active, parts):
+            adjoint.append(self.accumulate(bound.arguments[param].id, S.name(part), zs))
+        return primal, adjoint
+
+    # -- control flow ---------------------------------------------------------------
+    def stmt_If(self, stmt, zs: set):
+        p1, a1, z1 = self.block(stmt.body, set(zs))
+        p2, a2, z2 = self.block(stmt.orelse, set(zs))
+        a1 += self.materialize(z2 - z1)
+        a2 += self.materialize(z1 - z2)
+        primal = [S.if_(stmt.test, p1, p2)]
+        if not a1 and not a2:
+            return primal, [], z1 | z2
+        primal.append(self.push_stmt(stmt.test))
+        return primal, [S.if_(self.pop_expr(), a1, a2)], z1 | z2
+
+    def materialize(self, grads: set) -> list:
+        """Make gradients that are zero on this path real zeros (they are live on another)."""
+        owner = {self.namer.grad(v): v for v in self.act.useful}
+        return [S.assign(g, self.zero(owner[g])) for g in sorted(grads)]
+
+    def loop_body(self, body: list, zs: set):
+        """The body's sweeps with a set of live gradients that is the same on every pass."""
+        z_in = set(zs)
+        while True:
+            primal, adjoint, z_out = self.block(body, set(z_in))
+            if z_out <= z_in:
+                break
+            z_in |= z_out
+        adjoint += self.materialize(z_in - z_out)
+        return primal, adjoint, z_in, self.materialize(z_in - zs)
+
+    def stmt_For(self, stmt, zs: set):
+        primal, adjoint, z_in, init = self.loop_body(stmt.body, zs)
+        if not adjoint:
+            return [S.for_(stmt.target, stmt.iter, primal)], [], z_in
+        target = stmt.target.id
+        breaks = isinstance(stmt.body[-1], gast.If) and isinstance(stmt.body[-1].body[0],
+                                                                    gast.Break)
+        if breaks:
+            trips = self.namer.fresh("trips")
+            before = [S.assign(trips, S.const(0))]
+            primal = S.quote(f"{trips} += 1") + primal
+            record = S.quote_expr(f"ITER[:{trips}]", ITER=stmt.iter)
+        else:
+            before, record = [], stmt.iter
+        loop = [S.for_(stmt.target, stmt.iter, primal)]
+        replay = S.for_(S.name(target), S.call("reversed", self.pop_expr()), adjoint)
+        out_primal = before + loop + [self.push_stmt(record)]
+        out_adjoint = init + [replay]
+        if target in self.pushed:
+            out_primal = [self.push_stmt(S.name(target))] + out_primal
+            out_adjoint.append(S.assign(target, self.pop_expr()))
+        return out_primal, out_adjoint, z_in
+
+    def stmt_While(self, stmt, zs: set):
+        primal, adjoint, z_in, init = self.loop_body(stmt.body, zs)
+        if not adjoint:
+            return [S.while_(stmt.test, primal)], [], z_in
+        trips = self.namer.fresh("trips")
+        loop = S.while_(stmt.test, S.quote(f"{trips} += 1") + primal)
+        out_primal = [S.assign(trips, S.const(0)), loop, self.push_stmt(S.name(trips))]
+        replay = S.for_(S.name(self.namer.unique("_"), store=True),
+                        S.call("range", self.pop_expr()), adjoint)
+        return out_primal, init + [replay], z_in
+
+
+def call_arguments(value, local_names: set[str]):
+    """The positional atoms and keyword atoms of a simple expression, as a rule sees them."""
+    if isinstance(value, gast.BinOp):
+        return [value.left, value.right], {}
+    if isinstance(value, gast.UnaryOp):
+        return [value.operand], {}
+    if isinstance(value, gast.Subscript):
+        return [value.value, S.value_of_index(value.slice)], {}
+    if isinstance(value, gast.Attribute):
+        return [value.value], {}
+    if isinstance(value, gast.Call):
+        args = list(value.args)
+        func = value.func
+        if isinstance(func, gast.Attribute):
+            root = func
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            if isinstance(root, gast.Name) and root.id in local_names:
+                args = [func.value] + args  # a method: the object is the first argument
+        return args, {k.arg: k.value for k in value.keywords}
+    raise TypeError(f"not a rule call: {S.unparse(value)}")
+
+
+def containers(core: gast.FunctionDef, classify: Classifier) -> set[str]:
+    """Variables that may hold tuples or lists: their gradients add with `runtime.add`."""
+    from ..analyze import assignments
+    found: set[str] = set()
+    for target, value in assignments(core.body):
+        op = classify(value)
+        if op.kind in ("literal", "user") or (op.kind == "atom" and op.inputs
+                                               and op.inputs[0] in found):
+            found.add(target)
+    return found

@@ -1,0 +1,48 @@
+"""Rules for the ``math`` module (Python floats in, Python floats out)."""
+
+import math
+
+from s2sad.rules import adjoint, d, nondifferentiable
+
+nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
+                  math.isfinite, math.copysign)
+
+
+@adjoint(math.sin)
+def sin(y, x):
+    d[x] = d[y] * math.cos(x)
+
+
+@adjoint(math.cos)
+def cos(y, x):
+    d[x] = -d[y] * math.sin(x)
+
+
+@adjoint(math.tan)
+def tan(y, x):
+    d[x] = d[y] * (1.0 + y * y)
+
+
+@adjoint(math.exp)
+def exp(y, x):
+    d[x] = d[y] * y
+
+
+@adjoint(math.log)
+def log(y, x):
+    d[x] = d[y] / x
+
+
+@adjoint(math.sqrt)
+def sqrt(y, x):
+    d[x] = d[y] * 0.5 / y
+
+
+@adjoint(math.tanh)
+def tanh(y, x):
+    d[x] = d[y] * (1.0 - y * y)
+
+
+@adjoint(math.fabs)
+def fabs(y, x):
+    d[x] = d[y] * math.copysign(1.0, x)
