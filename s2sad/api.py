@@ -142,8 +142,10 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
         if compiled.live:
             compiled.refresh()
         value, grads = entry(*args)
+        if len(names) == 1:
+            grads = (grads,)
         if single:
-            return value, finalize(grads, args[positions[0]])
+            return value, finalize(grads[0], args[positions[0]])
         return value, tuple(finalize(g, args[p]) for g, p in zip(grads, positions))
 
     return _decorate(value_and_grad_func, func, compiled, "value_and_grad")

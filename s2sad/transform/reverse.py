@@ -84,7 +84,9 @@ class Reverse:
         self.push = namer.unique("push")
         self.pop = namer.unique("pop")
         self.uses_stack = False
-        self.own_names = frozenset(namer.taken)  # what module-level names must not shadow
+        # module-level names must not be shadowed by this function's own variables
+        free = S.load_names(core) - classify.locals
+        self.own_names = frozenset(namer.taken) - free
 
     # -- small pieces ---------------------------------------------------------------
     def where(self, node):
