@@ -179,3 +179,61 @@ def activity(node: gast.FunctionDef, wrt: list[str], classify: Classifier) -> Ac
                     useful.update(new)
                     changed = True
     return Activity(varied, useful)
+
+
+_SCALAR_BUILTINS = {abs, float, int, round, len, min, max, bool}
+
+
+def _scalar_callee(fn) -> bool:
+    if fn in _SCALAR_BUILTINS if _hashable(fn) else False:
+        return True
+    return getattr(fn, "__module__", None) == "math" or isinstance(fn, np.ufunc)
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def scalar_variables(node: gast.FunctionDef, scalar_params: set[str],
+                     classify: Classifier) -> set[str]:
+    """Variables that always hold a number of shape () when ``scalar_params`` do.
+
+    Numbers combine into numbers; ``math`` functions, numeric builtins and ufuncs of
+    numbers give numbers; loop counters are ints. Anything else may be an array.
+    """
+    params = {a.id for a in node.args.args}
+    defs = list(assignments(node.body))
+    scalars = (set(classify.locals) - params) | set(scalar_params)
+
+    def scalar(value) -> bool:
+        if isinstance(value, gast.Constant):
+            return isinstance(value.value, (int, float)) and not isinstance(value.value, bool) \
+                or isinstance(value.value, bool)
+        if isinstance(value, gast.Name):
+            return value.id in scalars
+        if isinstance(value, gast.Attribute) and _is_static(value, classify.locals):
+            return isinstance(resolve(value, classify.scope), (int, float))
+        if isinstance(value, gast.BinOp):
+            return scalar(value.left) and scalar(value.right)
+        if isinstance(value, gast.UnaryOp):
+            return scalar(value.operand)
+        if isinstance(value, gast.Compare):
+            return scalar(value.left) and all(scalar(c) for c in value.comparators)
+        if isinstance(value, gast.Call) and _is_static(value.func, classify.locals):
+            fn = resolve(value.func, classify.scope)
+            return _scalar_callee(fn) and all(scalar(a) for a in value.args) \
+                and not value.keywords
+        return False
+
+    changed = True
+    while changed:
+        changed = False
+        for target, value in defs:
+            if target in scalars and not scalar(value):
+                scalars.discard(target)
+                changed = True
+    return scalars

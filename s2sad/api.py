@@ -34,14 +34,15 @@ class _Compiled:
             self.scope[bound] = scope.lookup(name)
 
 
-def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool) -> _Compiled:
-    key = (wrt, kind, optimize)
+def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool,
+             scalars: frozenset = frozenset()) -> _Compiled:
+    key = (wrt, kind, optimize, scalars)
     try:
         per_func = _MEMO.setdefault(func, {})
     except TypeError:
         per_func = {}
     if key not in per_func:
-        derivative = pipeline.derive(func, wrt, kind, optimize=optimize)
+        derivative = pipeline.derive(func, wrt, kind, scalars=scalars, optimize=optimize)
         scope = load(derivative.source, derivative.namespace, func.__name__)
         per_func[key] = _Compiled(derivative, scope)
     return per_func[key]
@@ -112,6 +113,14 @@ def _check(func, name: str, value) -> None:
                     f"scalars and float arrays) are differentiable{hint}")
 
 
+def _numbers(params, args) -> frozenset:
+    """The parameters whose arguments are numbers of shape () (a version of the derivative
+    specialized to them skips broadcasting bookkeeping)."""
+    return frozenset(p for p, a in zip(params, args)
+                     if type(a) is float or type(a) is int or isinstance(a, np.generic)
+                     or isinstance(a, np.ndarray) and a.ndim == 0)
+
+
 def _arguments(func, params, args, kwargs):
     if not kwargs and len(args) == len(params):
         return args
@@ -130,18 +139,23 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
     (5.0, array([2., 4.]))
     """
     names, single = _wrt_names(func, wrt)
-    compiled = _compile(func, names, "value_and_grad", optimize)
-    entry = compiled.entry[0]
+    compiled = _compile(func, names, "value_and_grad", optimize)  # errors show up now
     params = _parameters(func)
     positions = [params.index(n) for n in names]
+    versions: dict = {}
 
     def value_and_grad_func(*args, **kwargs):
         args = _arguments(func, params, args, kwargs)
         for name, pos in zip(names, positions):
             _check(func, name, args[pos])
-        if compiled.live:
-            compiled.refresh()
-        value, grads = entry(*args)
+        numbers = _numbers(params, args)
+        version = versions.get(numbers)
+        if version is None:
+            version = versions[numbers] = _compile(func, names, "value_and_grad", optimize,
+                                                   numbers)
+        if version.live:
+            version.refresh()
+        value, grads = version.entry[0](*args)
         if len(names) == 1:
             grads = (grads,)
         if single:
@@ -193,7 +207,7 @@ def vjp(func: Callable, *args, optimize: bool = True):
     if not active:
         raise TypeError(f"vjp of {func.__qualname__}: no argument is a float, so there "
                         "is nothing to differentiate")
-    compiled = _compile(func, active, "vjp", optimize)
+    compiled = _compile(func, active, "vjp", optimize, _numbers(params, args))
     primal, adjoint = compiled.entry
     if compiled.live:
         compiled.refresh()

@@ -58,3 +58,47 @@ def optimize(fn: gast.FunctionDef) -> gast.FunctionDef:
         dead.visit(fn)
         if not dead.changed:
             return fn
+
+
+class _Rename(gast.NodeTransformer):
+    def __init__(self, copies: dict) -> None:
+        self.copies = copies
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.copies:
+            return S.name(self.copies[node.id])
+        return node
+
+
+def propagate_copies(stmts: list, keep: set[str]) -> list:
+    """Replace reads of ``a`` after ``a = b`` by ``b`` while neither changes.
+
+    Only for names outside ``keep`` (the user's variables stay as they are, for the
+    reader); compound statements end a run. Dead copies are removed afterwards by
+    `optimize`.
+    """
+    copies: dict[str, str] = {}
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            stmt = _Rename(copies).visit(stmt) if isinstance(stmt, gast.If) else stmt
+            for field in ("body", "orelse"):
+                setattr(stmt, field, propagate_copies(getattr(stmt, field), keep))
+            copies = {}
+            out.append(stmt)
+            continue
+        if isinstance(stmt, gast.Assign):
+            stmt.value = _Rename(copies).visit(stmt.value)
+            targets = S.store_names(stmt)
+            value = stmt.value
+            if isinstance(value, gast.Name) and targets == {value.id}:
+                continue  # x = x
+            copies = {a: b for a, b in copies.items() if a not in targets and b not in targets}
+            if isinstance(value, gast.Name) and len(targets) == 1:
+                (target,) = targets
+                if target not in keep and value.id not in keep:
+                    copies[target] = value.id
+        else:
+            stmt = _Rename(copies).visit(stmt)
+        out.append(stmt)
+    return out

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 import gast
 
 from . import syntax as S
-from .analyze import Classifier, activity
+from .analyze import Classifier, activity, scalar_variables
 from .emit import module_source
 from .errors import TransformError
 from .normalize import normalize
 from .optimize import optimize as optimize_function
+from .optimize import propagate_copies
 from .parse import MISSING, parse_function
 from .rules import registry
 from .transform import functions
@@ -42,22 +43,25 @@ class Derivative:
 
 
 def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
-           optimize: bool = True, trace: list | None = None) -> Derivative:
+           scalars: frozenset = frozenset(), optimize: bool = True,
+           trace: list | None = None) -> Derivative:
     """Generate the reverse-mode derivative of ``func`` with respect to parameters ``wrt``.
 
     kind "value_and_grad": one function ``(args) -> (value, grads)``;
     kind "vjp": a primal ``(stack, args) -> value`` and an adjoint ``(stack, ct) -> grads``.
+    ``scalars``: parameters known to be numbers of shape () (specializes broadcasting away).
     """
     module = ModuleBuilder(registry())
     if kind == "vjp":
-        spec = module.specialize(func, tuple(wrt))
+        spec = module.specialize(func, tuple(wrt), frozenset(scalars))
         entry = (spec.primal, spec.adjoint)
     else:
         entry = (module.reserve(f"{func.__name__}_value_and_grad"),)
-        module.functions += reverse_function(module, func, wrt, entry, trace, optimize)
+        module.functions += reverse_function(module, func, wrt, scalars, entry, trace,
+                                             optimize)
     while module.pending:
         spec = module.pending.pop(0)
-        module.functions += reverse_function(module, spec.func, spec.active,
+        module.functions += reverse_function(module, spec.func, spec.active, spec.scalars,
                                              (spec.primal, spec.adjoint), trace, optimize)
     source = module_source(module.functions, module.origins,
                            f"{func.__qualname__} ({func.__code__.co_filename}:"
@@ -67,7 +71,7 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
     return Derivative(source, module.namespace(), entry, module.live, module.sources)
 
 
-def reverse_function(module: ModuleBuilder, func, active, names, trace, optimize):
+def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace, optimize):
     """The generated function(s) for one user function: fused (one name) or split (two)."""
     parsed = parse_function(func)                                     # parse
     module.sources.append((func.__qualname__, parsed.source))
@@ -82,12 +86,13 @@ def reverse_function(module: ModuleBuilder, func, active, names, trace, optimize
     if missing:
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
     act = activity(core, list(active), classify)                       # analyze
+    numbers = scalar_variables(core, set(scalars), classify)
     ret = core.body[-1].value
     body = core.body[:-1]
 
     def sweep(needed):                                                 # reverse
         rev = Reverse(module, parsed, core, copy.deepcopy(namer), act, classify, needed,
-                      containers(core, classify))
+                      containers(core, classify), numbers)
         seeded = {rev.namer.grad(ret.id)} if isinstance(ret, gast.Name) \
             and act.active(ret.id) else set()
         primal, adjoint, zs = rev.block(body, set(seeded))
@@ -96,6 +101,8 @@ def reverse_function(module: ModuleBuilder, func, active, names, trace, optimize
 
     rev, sweeps, zs = sweep(set())
     rev, sweeps, zs = sweep(sweeps.reads)
+    if optimize:
+        sweeps.adjoint = propagate_copies(sweeps.adjoint, local_names)
     if len(names) == 1:
         made = [functions.fused(names[0], core, rev, sweeps, zs, list(active), ret)]
     else:

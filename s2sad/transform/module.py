@@ -28,6 +28,7 @@ class Generated:
 class Specialization:
     func: types.FunctionType
     active: tuple[str, ...]      # the parameters whose gradient is wanted
+    scalars: frozenset           # the parameters known to be numbers of shape ()
     primal: str
     adjoint: str
 
@@ -71,11 +72,11 @@ class ModuleBuilder:
         """The values to run the generated module with."""
         return {k: v for k, v in self.bindings.items() if not isinstance(v, Generated)}
 
-    def specialize(self, func, active: tuple[str, ...]) -> Specialization:
-        key = (func, active)
+    def specialize(self, func, active: tuple[str, ...], scalars: frozenset) -> Specialization:
+        key = (func, active, scalars)
         if key not in self.specs:
             base = func.__name__
-            spec = Specialization(func, active, self.reserve(f"{base}_primal"),
+            spec = Specialization(func, active, scalars, self.reserve(f"{base}_primal"),
                                   self.reserve(f"{base}_adjoint"))
             self.specs[key] = spec
             self.pending.append(spec)

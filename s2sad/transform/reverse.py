@@ -60,7 +60,8 @@ def def_sites(stmts, in_loop: bool = False, sites: dict | None = None) -> dict:
 
 class Reverse:
     def __init__(self, module, parsed, core: gast.FunctionDef, namer, act: Activity,
-                 classify: Classifier, needed: set[str], containers: set[str]) -> None:
+                 classify: Classifier, needed: set[str], containers: set[str],
+                 scalars: set[str]) -> None:
         self.module = module
         self.parsed = parsed
         self.namer = namer
@@ -68,6 +69,7 @@ class Reverse:
         self.classify = classify
         self.needed = needed
         self.containers = containers
+        self.scalars = scalars
         params = [a.id for a in core.args.args]
         sites = def_sites(core.body)
         for p in params:
@@ -176,8 +178,18 @@ class Reverse:
                            self.namer.fresh, self.template_binder(template))
         out = list(inst.temps)
         for param, expr in inst.contributions:
-            out.append(self.accumulate(bound[param].id, expr, zs))
+            out.append(self.accumulate(bound[param].id, self.same_shape(expr, target), zs))
         return out
+
+    def same_shape(self, expr, target: str):
+        """``unbroadcast(g, x)`` is ``g`` when ``x`` and the result are both numbers."""
+        from ..runtime import unbroadcast
+        if (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
+                and self.module.bindings.get(expr.func.id) is unbroadcast
+                and target in self.scalars and isinstance(expr.args[1], gast.Name)
+                and expr.args[1].id in self.scalars):
+            return expr.args[0]
+        return expr
 
     def template_binder(self, template):
         def bind(name: str) -> str:
@@ -207,7 +219,11 @@ class Reverse:
         except TypeError as exc:
             raise self.where(stmt)(f"cannot call {op.label}: {exc}") from None
         active = tuple(p for p, atom in bound.arguments.items() if self.active_name(atom))
-        spec = self.module.specialize(op.key, active)
+        numbers = frozenset(p for p, atom in bound.arguments.items()
+                            if isinstance(atom, gast.Name) and atom.id in self.scalars
+                            or isinstance(atom, gast.Constant)
+                            and isinstance(atom.value, (int, float)))
+        spec = self.module.specialize(op.key, active, numbers)
         self.uses_stack = True
         primal_call = gast.Call(func=S.name(spec.primal),
                                 args=[S.name(self.stack)] + list(call.args),
