@@ -18,6 +18,7 @@ import gast
 import numpy as np
 
 from . import syntax as S
+from .errors import MissingRuleError, at
 from .parse import MISSING, Scope
 
 BINOPS = {
@@ -91,19 +92,21 @@ class Classifier:
                                                 and value.attr and _is_static(value, self.locals)):
             return Op("atom")
         if isinstance(value, gast.BinOp):
-            return self.by_key(BINOPS[type(value.op)], inputs, S.unparse(value))
+            key = BINOPS[type(value.op)]
+            return self.by_key(key, inputs, f"operator.{key.__name__}")
         if isinstance(value, gast.UnaryOp):
-            return self.by_key(UNARYOPS[type(value.op)], inputs, S.unparse(value))
+            key = UNARYOPS[type(value.op)]
+            return self.by_key(key, inputs, f"operator.{key.__name__}")
         if isinstance(value, gast.Compare):
             return Op("nondiff")
         if isinstance(value, (gast.Tuple, gast.List)):
             return Op("literal", type(value).__name__, inputs)
         if isinstance(value, gast.Subscript):
             return self.by_key(operator.getitem, _local_names([value.value], self.locals),
-                               "indexing")
+                               "operator.getitem")
         if isinstance(value, gast.Attribute):
             key = getattr(np.ndarray, value.attr, value.attr)
-            return self.by_key(key, inputs, f".{value.attr}")
+            return self.by_key(key, inputs, f"np.ndarray.{value.attr}")
         if isinstance(value, gast.Call):
             return self.call(value)
         return Op("unknown", type(value).__name__, inputs, S.unparse(value))
@@ -117,7 +120,7 @@ class Classifier:
             key = getattr(np.ndarray, func.attr, None)
             return self.by_key(key if key is not None else f".{func.attr}()",
                                inputs + _local_names([func.value], self.locals),
-                               f"the method .{func.attr}()")
+                               f"np.ndarray.{func.attr}")
         value = resolve(func, self.scope) if _is_static(func, self.locals) else MISSING
         if value is MISSING:
             return Op("unknown", label, inputs + _local_names([func], self.locals), label)
@@ -146,6 +149,29 @@ def assignments(stmts):
             yield stmt.targets[0].id, stmt.value
         for body in ("body", "orelse"):
             yield from assignments(getattr(stmt, body, []))
+
+
+def check_rules(node: gast.FunctionDef, act: Activity, classify: Classifier,
+                filename: str) -> None:
+    """Raise `MissingRuleError` at the first active operation (in program order) without a
+    reverse rule, before any code is generated."""
+    for target, value in assignments(node.body):
+        op = classify(value)
+        if not (act.active(target) and any(act.active(i) for i in op.inputs)):
+            continue
+        rule = classify.registry.lookup(op.key) if op.kind == "rule" else None
+        if op.kind == "unknown" or (op.kind == "rule" and rule.adjoint is None):
+            raise missing_rule(value, op, filename)
+
+
+def missing_rule(node, op: Op, filename: str) -> MissingRuleError:
+    what = op.label or S.unparse(node)
+    hint = ("register a rule for it in your code (d[arg] is the gradient of arg):\n"
+            f"      @s2sad.adjoint({what})\n"
+            f"      def my_rule(result, x):\n"
+            f"          d[x] = ...  # a function of d[result], result and x\n"
+            "  and @s2sad.tangent likewise; or wrap the value in s2sad.stop_gradient(...)")
+    return at(node, filename, f"no derivative rule for {what}", hint, MissingRuleError)
 
 
 def returned_name(node: gast.FunctionDef) -> str | None:

@@ -25,7 +25,12 @@ class TransformError(Exception):
         self.col = col
         self.hint = hint
         self.source_line = linecache.getline(filename, lineno).rstrip() if lineno else ""
+        if lineno and col <= 0 and self.source_line:
+            self.col = len(self.source_line) - len(self.source_line.lstrip()) + 1
         super().__init__(self._format())
+
+    def __str__(self) -> str:  # OSError and others have their own; ours names the place
+        return self._format()
 
     def _format(self) -> str:
         where = f"{self.filename}:{self.lineno}:{self.col}: " if self.lineno else ""

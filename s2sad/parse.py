@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import gast
 
-from .errors import NoSourceError, TransformError
+from .errors import NoSourceError, TransformError, UnsupportedConstructError
 
 _MISSING = object()
 
@@ -90,6 +90,10 @@ def parse_function(func) -> Parsed:
     source = textwrap.dedent("".join(lines))
     module = gast.parse(source)
     node = module.body[0]
+    if isinstance(node, gast.AsyncFunctionDef):
+        raise UnsupportedConstructError(
+            f"{func.__qualname__} is an async function", filename=filename, lineno=firstline,
+            hint="differentiate a synchronous function")
     if not isinstance(node, gast.FunctionDef):
         raise TransformError(f"expected a function definition for {func.__qualname__}",
                              filename=filename, lineno=firstline)

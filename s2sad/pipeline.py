@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import syntax as S
-from .analyze import Classifier, activity, scalar_variables
+from .analyze import Classifier, activity, check_rules, scalar_variables
 from .emit import module_source
 from .errors import TransformError
 from .normalize import normalize
@@ -86,9 +86,15 @@ def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace,
     if missing:
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
     act = activity(core, list(active), classify)                       # analyze
+    check_rules(core, act, classify, parsed.filename)
     numbers = scalar_variables(core, set(scalars), classify)
     ret = core.body[-1].value
     body = core.body[:-1]
+    if len(names) == 1 and isinstance(ret, gast.Constant) and ret.value is None:
+        raise TransformError(f"{func.__qualname__} returns None: there is nothing to "
+                             "differentiate", filename=parsed.filename,
+                             lineno=func.__code__.co_firstlineno,
+                             hint="return the value whose gradient you want")
 
     def sweep(needed):                                                 # reverse
         rev = Reverse(module, parsed, core, copy.deepcopy(namer), act, classify, needed,

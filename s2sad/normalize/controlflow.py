@@ -51,6 +51,9 @@ class ControlFlow:
         if only_final_return:
             node.body = self.block(body[:-1], None) + [body[-1]]
             return node
+        if not _contains(body, gast.Return, True):
+            node.body = self.block(body, None) + [S.return_(S.const(None))]
+            return node
         self.returned = self.namer.unique("returned")
         self.retval = self.namer.unique("result")
         init = S.quote(f"{self.returned} = False\n{self.retval} = None")
@@ -114,8 +117,8 @@ class ControlFlow:
             node.body = body
             return node
         if not ctx.has_continue:  # break only: one flag does both jobs
-            body = S.substitute(gast.Module(body=body, type_ignores=[]),
-                                {ctx.skip: ctx.stop}).body
+            body = _dedupe(S.substitute(gast.Module(body=body, type_ignores=[]),
+                                        {ctx.skip: ctx.stop}).body)
             ctx.skip = ctx.stop
         before = S.quote(f"{ctx.stop} = False")
         if ctx.skip != ctx.stop:
@@ -128,6 +131,19 @@ class ControlFlow:
         for stmt in before + node.body:
             S.located(stmt, S.line(node))
         return before + [node]
+
+
+def _dedupe(stmts: list) -> list:
+    """Drop a statement that repeats the one before it (``stop = True`` twice)."""
+    out: list = []
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            if hasattr(stmt, field) and isinstance(getattr(stmt, field), list):
+                setattr(stmt, field, _dedupe(getattr(stmt, field)))
+        if out and isinstance(stmt, gast.Assign) and S.unparse(out[-1]) == S.unparse(stmt):
+            continue
+        out.append(stmt)
+    return out
 
 
 def _assigns(stmt, flag: str | None) -> bool:

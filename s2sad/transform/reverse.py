@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import gast
 
 from .. import syntax as S
-from ..analyze import Activity, Classifier, Op
-from ..errors import MissingRuleError, TransformError, at
+from ..analyze import Activity, Classifier, Op, missing_rule
+from ..errors import TransformError, at
 from .instantiate import bind_arguments, instantiate
 
 
@@ -168,7 +168,7 @@ class Reverse:
             return [self.accumulate(elt.id, S.call(self.helper("item"), dtarget, S.const(k)), zs)
                     for k, elt in enumerate(value.elts) if self.active_name(elt)]
         if op.kind == "unknown" or self.module.registry.lookup(op.key).adjoint is None:
-            raise self.missing_rule(stmt, op)
+            raise missing_rule(stmt.value, op, self.parsed.filename)
         template = self.module.registry.lookup(op.key).adjoint
         args, keywords = call_arguments(value, self.classify.locals)
         bound = bind_arguments(template, target, args, keywords, self.where(stmt))
@@ -200,15 +200,6 @@ class Reverse:
             self.namer.reserve([bound])
             return bound
         return bind
-
-    def missing_rule(self, stmt, op: Op) -> MissingRuleError:
-        what = op.label or S.unparse(stmt.value)
-        hint = (f"register rules for it in your code:\n"
-                f"    @s2sad.adjoint({what.split('(')[0]})\n"
-                f"    def my_adjoint(result, *args):\n"
-                f"        d[args[0]] = ...   # from d[result]\n"
-                f"  or mark the value constant with s2sad.stop_gradient")
-        return self.where(stmt)(f"no derivative rule for {what}", hint, MissingRuleError)
 
     def user_call(self, stmt, op: Op, zs: set):
         target = stmt.targets[0].id
