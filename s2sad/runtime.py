@@ -118,14 +118,12 @@ def finalize(g, like):
     if isinstance(like, float):
         return float(g)
     if isinstance(like, np.ndarray):
-        target = like.shape
-        if shape_of(g) != target:
-            g = np.broadcast_to(g, target)
-        out = np.asarray(g, dtype=like.dtype)
-        if not out.flags.writeable or out.base is not None and not out.flags.owndata \
-                and np.shares_memory(out, like):
-            out = out.copy()
-        return out
+        if type(g) is np.ndarray and g.dtype == like.dtype and g.shape == like.shape \
+                and g.flags.writeable and g is not like:
+            return g
+        if shape_of(g) != like.shape:
+            g = np.broadcast_to(g, like.shape)
+        return np.array(g, dtype=like.dtype)  # a fresh, writable array the caller owns
     return g
 
 
@@ -190,7 +188,7 @@ def inverse_axes(axes):
         axes = axes[0]
     if axes is None or len(axes) == 0:
         return None
-    return tuple(np.argsort(axes))
+    return tuple(int(i) for i in np.argsort([a % len(axes) for a in axes]))
 
 
 def norm_adjoint(g, y, x, ord=None, axis=None, keepdims=False):
