@@ -16,7 +16,7 @@ import numpy as np
 
 from . import pipeline
 from .load import load
-from .runtime import finalize
+from .runtime import cotangent, finalize
 
 _MEMO: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -214,9 +214,9 @@ def vjp(func: Callable, *args, optimize: bool = True):
     stack: list = []
     out = primal(stack, *args)
 
-    def pullback(cotangent):
-        _check_cotangent(func, out, cotangent)
-        grads = iter(adjoint(list(stack), cotangent))
+    def pullback(ct):
+        _check_cotangent(func, out, ct)
+        grads = iter(adjoint(list(stack), cotangent(ct)))
         return tuple(finalize(next(grads), a) if p in active else None
                      for p, a in zip(params, args))
 
@@ -224,10 +224,20 @@ def vjp(func: Callable, *args, optimize: bool = True):
     return out, pullback
 
 
-def _check_cotangent(func, out, cotangent) -> None:
-    if np.shape(out) != np.shape(cotangent) and not isinstance(out, (tuple, list)):
-        raise ValueError(f"the cotangent for {func.__qualname__} has shape "
-                         f"{np.shape(cotangent)}; the output has shape {np.shape(out)}")
+def _check_cotangent(func, out, ct, where: str = "") -> None:
+    """A cotangent has the structure and shapes of the output it belongs to."""
+    def fail(what):
+        raise ValueError(f"the cotangent{where} for {func.__qualname__} {what}")
+    if isinstance(out, (tuple, list)):
+        if not isinstance(ct, (tuple, list)) or len(ct) != len(out):
+            fail(f"must be a tuple of {len(out)} cotangents, like the output; got "
+                 f"{type(ct).__name__}" + (f" of {len(ct)}" if isinstance(ct, (tuple, list))
+                                            else ""))
+        for k, (o, c) in enumerate(zip(out, ct)):
+            _check_cotangent(func, o, c, f"{where}[{k}]")
+        return
+    if np.shape(out) != np.shape(ct):
+        fail(f"has shape {np.shape(ct)}; the output{where} has shape {np.shape(out)}")
 
 
 def _decorate(wrapper, func, compiled, kind: str):

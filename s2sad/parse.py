@@ -27,10 +27,10 @@ class Scope:
 
     def __init__(self, func: types.FunctionType) -> None:
         self.func = func
-        code = func.__code__
-        cells = func.__closure__ or ()
-        self.closure = dict(zip(code.co_freevars, cells))
-        self.globals = func.__globals__
+        code = getattr(func, "__code__", None)
+        cells = getattr(func, "__closure__", None) or ()
+        self.closure = dict(zip(code.co_freevars, cells)) if code else {}
+        self.globals = getattr(func, "__globals__", {})
 
     def lookup(self, ident: str):
         """The current value of a free name, or `MISSING`."""

@@ -26,7 +26,7 @@ from .parse import MISSING, parse_function
 from .rules import registry
 from .transform import functions
 from .transform.module import ModuleBuilder
-from .transform.reverse import Reverse, Sweeps, containers
+from .transform.reverse import Reverse, Sweeps
 
 VERSION = "0.1.0"
 
@@ -40,6 +40,8 @@ class Derivative:
     entry: tuple[str, ...]
     live: list
     sources: list = field(default_factory=list)
+    recipes: dict = field(default_factory=dict)
+    callees: list = field(default_factory=list)
 
 
 def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
@@ -52,6 +54,7 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
     ``scalars``: parameters known to be numbers of shape () (specializes broadcasting away).
     """
     module = ModuleBuilder(registry())
+    module.scope_index(func)
     if kind == "vjp":
         spec = module.specialize(func, tuple(wrt), frozenset(scalars))
         entry = (spec.primal, spec.adjoint)
@@ -68,7 +71,8 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
                            f"{func.__code__.co_firstlineno})", VERSION)
     if trace is not None:
         trace.append(("emit", source))
-    return Derivative(source, module.namespace(), entry, module.live, module.sources)
+    return Derivative(source, module.namespace(), entry, module.live, module.sources,
+                      module.recipes, module.callees)
 
 
 def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace, optimize):
@@ -77,7 +81,7 @@ def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace,
     module.sources.append((func.__qualname__, parsed.source))
     _stage(trace, "parse", parsed.node)
     core, namer = normalize(parsed.node, parsed.filename)             # normalize
-    core = bind_free_names(module, core, parsed)
+    core = bind_free_names(module, core, parsed, module.scope_index(func))
     _stage(trace, "normalize", core)
     local_names = ({a.id for a in core.args.args}
                    | S.store_names(gast.Module(body=core.body, type_ignores=[])))
@@ -98,7 +102,7 @@ def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace,
 
     def sweep(needed):                                                 # reverse
         rev = Reverse(module, parsed, core, copy.deepcopy(namer), act, classify, needed,
-                      containers(core, classify), numbers)
+                      numbers)
         seeded = {rev.namer.grad(ret.id)} if isinstance(ret, gast.Name) \
             and act.active(ret.id) else set()
         primal, adjoint, zs = rev.block(body, set(seeded))
@@ -122,7 +126,7 @@ def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace,
     return made
 
 
-def bind_free_names(module: ModuleBuilder, core, parsed):
+def bind_free_names(module: ModuleBuilder, core, parsed, scope_index: int):
     """Bind the function's free names in the module, renaming where they clash."""
     local_names = ({a.id for a in core.args.args}
                    | S.store_names(gast.Module(body=core.body, type_ignores=[])))
@@ -131,7 +135,7 @@ def bind_free_names(module: ModuleBuilder, core, parsed):
     for ident in sorted(used):
         if parsed.scope.lookup(ident) is MISSING:
             continue  # a NameError at run time, as in the original
-        bound = module.bind_free(ident, parsed.scope, avoid=local_names)
+        bound = module.bind_free(ident, scope_index, avoid=local_names)
         if bound != ident:
             renames[ident] = bound
     return S.substitute(core, renames) if renames else core

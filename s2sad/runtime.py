@@ -47,12 +47,39 @@ def _is_basic(index) -> bool:
     return isinstance(index, _BASIC_INDEX)
 
 
+class Cotangent(tuple):
+    """The gradient of a tuple or list: a tuple that adds elementwise (``0.0`` is zero).
+
+    Generated code accumulates gradients with ``+`` whatever they are; this keeps
+    ``+`` meaning addition, not concatenation, for structured values.
+    """
+
+    __slots__ = ()
+
+    def __add__(self, other):
+        if isinstance(other, tuple):
+            return Cotangent(a + b for a, b in zip(self, other))
+        return self  # other is the scalar zero
+
+    __radd__ = __add__
+
+    def __repr__(self) -> str:
+        return f"Cotangent{tuple.__repr__(self)}"
+
+
+def cotangent(value):
+    """A user-given cotangent with tuples and lists as `Cotangent`."""
+    if isinstance(value, (tuple, list)):
+        return Cotangent(cotangent(v) for v in value)
+    return value
+
+
 def unindex(g, like, index):
     """The gradient of ``like`` given the gradient ``g`` of ``like[index]``."""
     if isinstance(like, (tuple, list)):
         out = [0.0] * len(like)
         out[index] = g
-        return type(like)(out)
+        return Cotangent(out)
     out = np.zeros(shape_of(like), dtype=np.result_type(like, g))
     if _is_basic(index):
         out[index] = g
@@ -68,21 +95,10 @@ def item(g, k):
     return g
 
 
-def add(a, b):
-    """``a + b`` for gradients, tuples and lists elementwise, ``0.0`` as zero."""
-    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
-        if not isinstance(a, (tuple, list)):
-            return b
-        if not isinstance(b, (tuple, list)):
-            return a
-        return type(a)(add(x, y) for x, y in zip(a, b))
-    return a + b
-
-
 def ones_like(x):
     """The seed of a reverse sweep: ones in the structure of the output."""
     if isinstance(x, (tuple, list)):
-        return type(x)(ones_like(v) for v in x)
+        return Cotangent(ones_like(v) for v in x)
     if isinstance(x, float):
         return 1.0
     if isinstance(x, (int, bool)) or x is None:
@@ -93,7 +109,7 @@ def ones_like(x):
 def zeros_like(x):
     """A zero gradient for ``x`` (``0.0`` when ``x`` has no value yet)."""
     if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(v) for v in x)
+        return Cotangent(zeros_like(v) for v in x)
     if x is None or isinstance(x, (float, int, bool)):
         return 0.0
     return np.zeros_like(x)

@@ -33,18 +33,51 @@ class Specialization:
     adjoint: str
 
 
+def import_recipe(value):
+    """How to find ``value`` again in a fresh process, as ``["import", module, qualname]``."""
+    if isinstance(value, types.ModuleType):
+        return ["import", value.__name__, ""]
+    module = getattr(value, "__module__", None) or getattr(
+        getattr(value, "__objclass__", None), "__module__", None)
+    qualname = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+    if isinstance(value, np.ufunc):
+        module, qualname = "numpy", value.__name__
+    if not module or not qualname or "<" in qualname:
+        return None
+    return ["import", module, qualname] if resolve_recipe(["import", module, qualname]) \
+        is value else None
+
+
+def resolve_recipe(recipe, scopes=()):
+    """The value a recipe names (`import_recipe`, or ``["free", scope index, name]``)."""
+    import importlib
+    from ..parse import MISSING
+    if recipe[0] == "free":
+        return scopes[recipe[1]].lookup(recipe[2])
+    try:
+        value = importlib.import_module(recipe[1])
+        for part in filter(None, recipe[2].split(".")):
+            value = getattr(value, part)
+    except (ImportError, AttributeError):
+        return MISSING
+    return value
+
+
 @dataclass
 class ModuleBuilder:
     registry: object
     bindings: dict = field(default_factory=dict)
+    recipes: dict = field(default_factory=dict)  # name -> recipe (None: cannot be cached)
     functions: list = field(default_factory=list)
     specs: dict = field(default_factory=dict)
     pending: list = field(default_factory=list)
     live: list = field(default_factory=list)     # (name, scope, free name) refreshed per call
+    scopes: list = field(default_factory=list)   # Scope of each transformed user function
+    callees: list = field(default_factory=list)  # how each scope after the first is reached
     sources: list = field(default_factory=list)  # (qualname, source) of each function
     origins: dict = field(default_factory=dict)  # generated function -> user file
 
-    def bind(self, name: str, value, avoid=frozenset()) -> str:
+    def bind(self, name: str, value, avoid=frozenset(), recipe="import") -> str:
         """The module-level name under which the generated code finds ``value``."""
         candidate = name
         while candidate in avoid or (candidate in self.bindings
@@ -53,14 +86,26 @@ class ModuleBuilder:
         if candidate in self.bindings:
             return candidate
         self.bindings[candidate] = value
+        if not isinstance(value, Generated):
+            self.recipes[candidate] = import_recipe(value) if recipe == "import" else recipe
         return candidate
 
-    def bind_free(self, name: str, scope: Scope, avoid=frozenset()) -> str:
+    def scope_index(self, func, path=None) -> int:
+        """The index of ``func``'s scope; ``path`` (caller index, expression) reaches it."""
+        for k, scope in enumerate(self.scopes):
+            if scope.func is func:
+                return k
+        self.scopes.append(Scope(func))
+        if path is not None:
+            self.callees.append(list(path))
+        return len(self.scopes) - 1
+
+    def bind_free(self, name: str, scope_index: int, avoid=frozenset()) -> str:
         """Bind a free name of a user function; data (not modules or functions) stays live."""
+        scope = self.scopes[scope_index]
         value = scope.lookup(name)
-        bound = self.bind(name, value, avoid)
-        if not isinstance(value, (types.ModuleType, types.FunctionType, type,
-                                  types.BuiltinFunctionType, np.ufunc)):
+        bound = self.bind(name, value, avoid, recipe=["free", scope_index, name])
+        if is_live(value):
             self.live.append((bound, scope, name))
         return bound
 
@@ -72,8 +117,10 @@ class ModuleBuilder:
         """The values to run the generated module with."""
         return {k: v for k, v in self.bindings.items() if not isinstance(v, Generated)}
 
-    def specialize(self, func, active: tuple[str, ...], scalars: frozenset) -> Specialization:
+    def specialize(self, func, active: tuple[str, ...], scalars: frozenset,
+                   path=None) -> Specialization:
         key = (func, active, scalars)
+        self.scope_index(func, path)
         if key not in self.specs:
             base = func.__name__
             spec = Specialization(func, active, scalars, self.reserve(f"{base}_primal"),
@@ -81,6 +128,12 @@ class ModuleBuilder:
             self.specs[key] = spec
             self.pending.append(spec)
         return self.specs[key]
+
+
+def is_live(value) -> bool:
+    """Data (not a module, function or class) is looked up again at each call."""
+    return not isinstance(value, (types.ModuleType, types.FunctionType, type,
+                                  types.BuiltinFunctionType, np.ufunc))
 
 
 def _same(a, b) -> bool:

@@ -60,15 +60,13 @@ def def_sites(stmts, in_loop: bool = False, sites: dict | None = None) -> dict:
 
 class Reverse:
     def __init__(self, module, parsed, core: gast.FunctionDef, namer, act: Activity,
-                 classify: Classifier, needed: set[str], containers: set[str],
-                 scalars: set[str]) -> None:
+                 classify: Classifier, needed: set[str], scalars: set[str]) -> None:
         self.module = module
         self.parsed = parsed
         self.namer = namer
         self.act = act
         self.classify = classify
         self.needed = needed
-        self.containers = containers
         self.scalars = scalars
         params = [a.id for a in core.args.args]
         sites = def_sites(core.body)
@@ -119,8 +117,6 @@ class Reverse:
         if grad not in zs:
             zs.add(grad)
             return S.assign(grad, value)
-        if var in self.containers:
-            return S.assign(grad, S.call(self.helper("add"), S.name(grad), value))
         return S.assign(grad, gast.BinOp(left=S.name(grad), op=gast.Add(), right=value))
 
     def active_name(self, atom) -> bool:
@@ -214,7 +210,8 @@ class Reverse:
                             if isinstance(atom, gast.Name) and atom.id in self.scalars
                             or isinstance(atom, gast.Constant)
                             and isinstance(atom.value, (int, float)))
-        spec = self.module.specialize(op.key, active, numbers)
+        path = (self.module.scope_index(self.parsed.func), S.unparse(call.func))
+        spec = self.module.specialize(op.key, active, numbers, path)
         self.uses_stack = True
         primal_call = gast.Call(func=S.name(spec.primal),
                                 args=[S.name(self.stack)] + list(call.args),
@@ -315,15 +312,3 @@ def call_arguments(value, local_names: set[str]):
                 args = [func.value] + args  # a method: the object is the first argument
         return args, {k.arg: k.value for k in value.keywords}
     raise TypeError(f"not a rule call: {S.unparse(value)}")
-
-
-def containers(core: gast.FunctionDef, classify: Classifier) -> set[str]:
-    """Variables that may hold tuples or lists: their gradients add with `runtime.add`."""
-    from ..analyze import assignments
-    found: set[str] = set()
-    for target, value in assignments(core.body):
-        op = classify(value)
-        if op.kind in ("literal", "user") or (op.kind == "atom" and op.inputs
-                                               and op.inputs[0] in found):
-            found.add(target)
-    return found
