@@ -14,7 +14,9 @@ from typing import Callable
 
 import numpy as np
 
-from . import pipeline
+import types
+
+from . import cache, pipeline, rules
 from .load import load
 from .runtime import cotangent, finalize
 
@@ -22,8 +24,9 @@ _MEMO: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 class _Compiled:
-    def __init__(self, derivative: pipeline.Derivative, scope: dict) -> None:
+    def __init__(self, derivative: pipeline.Derivative, scope: dict, path=None) -> None:
         self.derivative = derivative
+        self.path = path
         self.entry = [scope[name] for name in derivative.entry]
         self.scope = scope
         self.live = [(bound, s, name) for bound, s, name in derivative.live]
@@ -42,10 +45,30 @@ def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool,
     except TypeError:
         per_func = {}
     if key not in per_func:
-        derivative = pipeline.derive(func, wrt, kind, scalars=scalars, optimize=optimize)
-        scope = load(derivative.source, derivative.namespace, func.__name__)
-        per_func[key] = _Compiled(derivative, scope)
+        derivative, path = _cached_derivative(func, wrt, kind, scalars, optimize)
+        scope = load(derivative.source, derivative.namespace, func.__name__, path)
+        per_func[key] = _Compiled(derivative, scope, path)
     return per_func[key]
+
+
+def _cached_derivative(func, wrt, kind, scalars, optimize):
+    """The derivative from the disk cache, or freshly generated (and then stored)."""
+    cache_dir = cache.directory() if isinstance(func, types.FunctionType) else None
+    entry_key = None
+    if cache_dir is not None:
+        options = {"wrt": list(wrt), "kind": kind, "scalars": sorted(scalars),
+                   "optimize": optimize}
+        entry_key = cache.key(func, options, rules.registry_digest(), pipeline.VERSION)
+    if entry_key is not None:
+        found = cache.lookup(cache_dir, entry_key, func, pipeline.VERSION)
+        if found is not None:
+            return found
+    derivative = pipeline.derive(func, wrt, kind, scalars=scalars, optimize=optimize)
+    path = None
+    if entry_key is not None:
+        path = cache.store(cache_dir, entry_key, derivative, derivative.scopes,
+                           pipeline.VERSION)
+    return derivative, path
 
 
 def _parameters(func) -> list[str]:

@@ -1,8 +1,9 @@
 """Stage 7, load: generated source -> live functions.
 
-Compiles the module under a file name registered with `linecache`, so
-tracebacks, `inspect.getsource` and `pdb` show the generated code, and runs it
-in a namespace holding exactly the values it was generated against.
+Compiles the module under its cache file's name (or, without a cache, a name
+registered with `linecache`), so tracebacks, `inspect.getsource` and `pdb` show
+the generated code, and runs it in a namespace holding exactly the values it was
+generated against.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ import hashlib
 import linecache
 
 
-def load(source: str, namespace: dict, title: str) -> dict:
-    digest = hashlib.sha256(source.encode()).hexdigest()[:12]
-    filename = f"<s2sad {title} {digest}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+def load(source: str, namespace: dict, title: str, path=None) -> dict:
+    """Run the generated module; ``path`` is its cache file, if it has one."""
+    if path is not None:
+        filename = str(path)
+    else:  # memory only: linecache serves the source under a name that is no file
+        digest = hashlib.sha256(source.encode()).hexdigest()[:12]
+        filename = f"<s2sad {title} {digest}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     code = compile(source, filename, "exec")
     scope = dict(namespace)
     scope["__name__"] = f"s2sad.generated.{title}"

@@ -42,6 +42,7 @@ class Derivative:
     sources: list = field(default_factory=list)
     recipes: dict = field(default_factory=dict)
     callees: list = field(default_factory=list)
+    scopes: list = field(default_factory=list)
 
 
 def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
@@ -72,7 +73,7 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
     if trace is not None:
         trace.append(("emit", source))
     return Derivative(source, module.namespace(), entry, module.live, module.sources,
-                      module.recipes, module.callees)
+                      module.recipes, module.callees, module.scopes)
 
 
 def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace, optimize):

@@ -90,8 +90,10 @@ class Registry:
     def __init__(self) -> None:
         self.rules: dict[object, Rule] = {}
         self.nondiff: set = set()
-        self.sources: list[str] = []
-        self._digest: str | None = None
+        self.user_nondiff: set = set()
+        self.user_sources: list[str] = []  # rules registered from user code
+        self._digest = None
+        self.loading = False
 
     def rule(self, key) -> Rule:
         if key not in self.rules:
@@ -103,8 +105,8 @@ class Registry:
         setattr(self.rule(key), direction + "_fn", fn)
         if direction == "adjoint":
             self.rule(key)._adjoint = None
-        self.sources.append(f"{direction} {_describe(key)}\n{inspect.getsource(fn)}")
-        self._digest = None
+        if not self.loading:
+            self.user_sources.append(f"{direction} {_describe(key)}\n{inspect.getsource(fn)}")
 
     def lookup(self, key) -> Rule | None:
         try:
@@ -119,11 +121,19 @@ class Registry:
             return False
 
     def digest(self) -> str:
-        """A hash of every rule's text: part of the cache key."""
-        if self._digest is None:
-            text = "\n".join(self.sources + sorted(_describe(k) for k in self.nondiff))
-            self._digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-        return self._digest
+        """A hash of every rule's text (shipped files and user rules): part of the cache key."""
+        state = (len(self.user_sources), len(self.user_nondiff))
+        if self._digest is None or self._digest[0] != state:
+            self._digest = (state, self._compute_digest())
+        return self._digest[1]
+
+    def _compute_digest(self) -> str:
+        h = hashlib.sha256()
+        for path in sorted(_template_dir().glob("*.py")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        for text in self.user_sources + sorted(map(_describe, self.user_nondiff)):
+            h.update(text.encode())
+        return h.hexdigest()[:16]
 
 
 REGISTRY = Registry()
@@ -156,6 +166,7 @@ def adjoint(*keys):
     ...     d[x] = d[y] * (1.0 - y * y)
     """
     def register(fn):
+        registry()  # shipped rules first, so that a user's rule replaces them
         for key in keys:
             REGISTRY.add(key, "adjoint", fn)
         return fn
@@ -165,6 +176,7 @@ def adjoint(*keys):
 def tangent(*keys):
     """Register the decorated template as the forward-mode rule of each of ``keys``."""
     def register(fn):
+        registry()
         for key in keys:
             REGISTRY.add(key, "tangent", fn)
         return fn
@@ -173,8 +185,10 @@ def tangent(*keys):
 
 def nondifferentiable(*keys) -> None:
     """Declare functions whose results have zero derivative (``np.floor``, ``len``)."""
+    registry()
     REGISTRY.nondiff.update(keys)
-    REGISTRY._digest = None
+    if not REGISTRY.loading:
+        REGISTRY.user_nondiff.update(keys)
 
 
 def _template_dir() -> Path:
@@ -190,11 +204,24 @@ def registry() -> Registry:
     global _loaded
     if not _loaded:
         _loaded = True
-        for path in sorted(_template_dir().glob("*.py")):
-            if path.name.startswith("_"):
-                continue
-            name = f"s2sad.templates.{path.stem}"
-            spec = importlib.util.spec_from_file_location(name, path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+        REGISTRY.loading = True
+        try:
+            _load_templates()
+        finally:
+            REGISTRY.loading = False
     return REGISTRY
+
+
+def _load_templates() -> None:
+    for path in sorted(_template_dir().glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        name = f"s2sad.templates.{path.stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+
+def registry_digest() -> str:
+    """The digest of the rule set, without loading the shipped templates if not yet needed."""
+    return REGISTRY.digest()

@@ -1,0 +1,211 @@
+"""Stage 8, cache: generated modules as files on disk, keyed by everything that made them.
+
+`key` hashes the s2sad version, the rule set, the Python version, the options and
+the source of the function; `lookup` returns a `Derivative` rebuilt from a file
+(after checking its content hash and that every helper function it transformed
+still has the same source) or None; `store` writes one atomically (temporary file
++ `os.replace`). Only generated source and a JSON comment go into the directory,
+which is private to the user (0700, files 0600). When it cannot be used, s2sad
+warns once and keeps derivatives in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import linecache
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import gast
+import platformdirs
+
+from .parse import MISSING, Scope
+from .transform.module import is_live, resolve_recipe
+
+ENV = "S2SAD_CACHE_DIR"
+MARK = "# s2sad-cache "
+FORMAT = 1
+_warned: set[str] = set()
+
+
+class CacheWarning(UserWarning):
+    """The derivative cache could not be used as asked; s2sad carried on without it."""
+
+
+def warn_once(reason: str, message: str) -> None:
+    if reason not in _warned:
+        _warned.add(reason)
+        warnings.warn(message, CacheWarning, stacklevel=3)
+
+
+_checked: dict[str, Path | None] = {}
+
+
+def directory() -> Path | None:
+    """The cache directory, created private to the user; None (with a warning) if unusable."""
+    configured = os.environ.get(ENV) or platformdirs.user_cache_dir("s2sad")
+    if configured in _checked and (_checked[configured] is None
+                                   or _checked[configured].is_dir()):
+        return _checked[configured]
+    _checked[configured] = _usable(Path(configured))
+    return _checked[configured]
+
+
+def _usable(path: Path) -> Path | None:
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = path.lstat()
+    except OSError as exc:
+        warn_once("mkdir", f"s2sad cannot use the cache directory {path} ({exc}); "
+                           "derivatives stay in memory")
+        return None
+    if not path.is_dir() or path.is_symlink():
+        warn_once("kind", f"s2sad cache {path} is not a plain directory; derivatives stay "
+                          "in memory")
+        return None
+    if hasattr(os, "getuid") and info.st_uid != os.getuid() or info.st_mode & 0o022:
+        warn_once("private", f"s2sad cache {path} is writable by others or owned by another "
+                             "user; derivatives stay in memory (set S2SAD_CACHE_DIR to a "
+                             "private directory)")
+        return None
+    if not os.access(path, os.W_OK | os.X_OK):
+        warn_once("write", f"s2sad cannot write to the cache directory {path}; "
+                           "derivatives stay in memory")
+        return None
+    return path
+
+
+def function_source(func) -> str:
+    """The lines of ``func`` in its file, from its first line to its last line of code.
+
+    Enough to notice any edit of the function, and much faster than `inspect.getsource`
+    (no tokenizing), which matters on the warm path. Raises OSError without source.
+    """
+    code = func.__code__
+    last = _last_line(code)
+    lines = linecache.getlines(code.co_filename, func.__globals__)
+    if not lines or last > len(lines):
+        raise OSError(f"no source for {func.__qualname__}")
+    return "".join(lines[code.co_firstlineno - 1:last])
+
+
+def _last_line(code) -> int:
+    last = max((line for _, _, line in code.co_lines() if line), default=code.co_firstlineno)
+    for const in code.co_consts:
+        if hasattr(const, "co_lines"):
+            last = max(last, _last_line(const))
+    return last
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def key(func, options: dict, rules_digest: str, version: str) -> str | None:
+    """The cache key of a derivative of ``func``, or None when its source is unavailable."""
+    try:
+        source = function_source(func)
+    except (OSError, TypeError, AttributeError):
+        return None
+    parts = {
+        "s2sad": version, "rules": rules_digest, "python": sys.version.split()[0],
+        "implementation": sys.implementation.name, "options": options,
+        "function": [func.__module__, func.__qualname__, func.__code__.co_filename],
+        "source": source,
+    }
+    return _sha(json.dumps(parts, sort_keys=True, default=str))[:40]
+
+
+def lookup(cache_dir: Path, entry_key: str, func, version: str):
+    """``(Derivative, path)`` from a valid, current entry, else None."""
+    from .pipeline import Derivative
+    path = cache_dir / f"{entry_key}.py"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        warn_once("read", f"s2sad cannot read cache entry {path} ({exc}); regenerating")
+        return None
+    body, _, last = text.rstrip("\n").rpartition("\n")
+    body += "\n"
+    try:
+        meta = json.loads(last[len(MARK):]) if last.startswith(MARK) else None
+    except ValueError:
+        meta = None
+    if not meta or meta.get("key") != entry_key or meta.get("sha256") != _sha(body):
+        warn_once("corrupt", f"s2sad cache entry {path} is damaged (truncated, corrupt or "
+                             "edited); it was not run and is being regenerated")
+        return None
+    if meta.get("format") != FORMAT or meta.get("version") != version:
+        return None
+    scopes = [Scope(func)]
+    for caller, expr, sha in meta["callees"]:
+        from .analyze import resolve
+        callee = resolve(gast.parse(expr, mode="eval").body, scopes[caller])
+        try:
+            if callee is MISSING or _sha(function_source(callee)) != sha:
+                return None  # a helper changed: regenerate
+        except (OSError, TypeError):
+            return None
+        scopes.append(Scope(callee))
+    namespace, live = {}, []
+    for name, recipe in meta["recipes"].items():
+        value = resolve_recipe(recipe, scopes)
+        if value is MISSING:
+            return None
+        namespace[name] = value
+        if recipe[0] == "free" and is_live(value):
+            live.append((name, scopes[recipe[1]], recipe[2]))
+    return Derivative(body, namespace, tuple(meta["entry"]), live, [], meta["recipes"],
+                      meta["callees"]), path
+
+
+def store(cache_dir: Path, entry_key: str, derivative, scopes, version: str) -> Path | None:
+    """Write ``derivative`` atomically; its path, or None when it cannot be cached."""
+    if any(recipe is None for recipe in derivative.recipes.values()):
+        return None  # some value cannot be found again in a new process
+    try:
+        callees = [[caller, expr, _sha(function_source(scope.func))]
+                   for (caller, expr), scope in zip(derivative.callees, scopes[1:])]
+    except (OSError, TypeError):
+        return None
+    meta = {"format": FORMAT, "version": version, "key": entry_key,
+            "sha256": _sha(derivative.source), "entry": list(derivative.entry),
+            "recipes": derivative.recipes, "callees": callees}
+    text = derivative.source + MARK + json.dumps(meta, sort_keys=True) + "\n"
+    path = cache_dir / f"{entry_key}.py"
+    try:
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{entry_key}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        warn_once("write", f"s2sad cannot write to the cache directory {cache_dir} ({exc}); "
+                           "derivatives stay in memory")
+        return None
+    return path
+
+
+def entries(cache_dir: Path) -> list[Path]:
+    return sorted(p for p in cache_dir.glob("*.py") if not p.name.startswith("."))
+
+
+def clear(cache_dir: Path) -> int:
+    """Delete every entry (and stray temporary file); how many entries were removed."""
+    removed = 0
+    for path in list(cache_dir.glob("*.py")) + list(cache_dir.glob(".*.tmp")):
+        try:
+            path.unlink()
+            removed += path.suffix == ".py"
+        except FileNotFoundError:
+            pass
+    return removed
