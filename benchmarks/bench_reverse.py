@@ -61,14 +61,17 @@ def scalar_loop_grad_by_hand(x, k):
     return dx, dk
 
 
-def median_time(fn, args, repeat: int) -> float:
-    fn(*args)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+def median_times(fns, args, repeat: int) -> list[float]:
+    """Median time of each function, calls interleaved so that load hits all alike."""
+    for fn in fns:
         fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    times = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, out in zip(fns, times):
+            start = time.perf_counter()
+            fn(*args)
+            out.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def row(name, t, base):
@@ -89,9 +92,8 @@ def main() -> None:
     grad_mlp = s2sad.grad(mlp_loss, wrt=(0, 1, 2, 3))
     for got, want in zip(grad_mlp(*args), mlp_grad_by_hand(*args)):
         assert np.allclose(got, want), "MLP gradient differs from the hand-written one"
-    t_fwd = median_time(mlp_loss, args, repeat)
-    t_hand = median_time(mlp_grad_by_hand, args, repeat)
-    t_s2sad = median_time(grad_mlp, args, repeat)
+    t_fwd, t_hand, t_s2sad = median_times([mlp_loss, mlp_grad_by_hand, grad_mlp], args,
+                                          repeat)
     print("W2 MLP loss, batch 128, 784 -> 256 -> 10 (ratio to the hand-written gradient)")
     print(row("forward", t_fwd, t_hand))
     print(row("hand-written gradient", t_hand, t_hand))
@@ -101,9 +103,8 @@ def main() -> None:
     grad_loop = s2sad.grad(scalar_loop, wrt=(0, 1))
     got, want = grad_loop(0.3, 1.7), scalar_loop_grad_by_hand(0.3, 1.7)
     assert np.allclose(got, want), "loop gradient differs from the hand-written one"
-    t_fwd = median_time(scalar_loop, (0.3, 1.7), repeat)
-    t_hand = median_time(scalar_loop_grad_by_hand, (0.3, 1.7), repeat)
-    t_s2sad = median_time(grad_loop, (0.3, 1.7), repeat)
+    t_fwd, t_hand, t_s2sad = median_times(
+        [scalar_loop, scalar_loop_grad_by_hand, grad_loop], (0.3, 1.7), repeat)
     print("\nScalar loop, 1000 steps of x = x + 0.01 * sin(x) * k (ratio to the forward)")
     print(row("forward", t_fwd, t_fwd))
     print(row("hand-written gradient", t_hand, t_fwd))

@@ -105,6 +105,21 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_implementation: list[str] = []
+
+
+def implementation_digest() -> str:
+    """A hash of s2sad's own code: a changed transformer never reuses old entries."""
+    if not _implementation:
+        h = hashlib.sha256()
+        package = Path(__file__).resolve().parent
+        for path in sorted(package.rglob("*.py")):
+            if "templates" not in path.relative_to(package).parts:
+                h.update(path.read_bytes())
+        _implementation.append(h.hexdigest()[:16])
+    return _implementation[0]
+
+
 def key(func, options: dict, rules_digest: str, version: str) -> str | None:
     """The cache key of a derivative of ``func``, or None when its source is unavailable."""
     try:
@@ -112,7 +127,7 @@ def key(func, options: dict, rules_digest: str, version: str) -> str | None:
     except (OSError, TypeError, AttributeError):
         return None
     parts = {
-        "s2sad": version, "rules": rules_digest, "python": sys.version.split()[0],
+        "s2sad": [version, implementation_digest()], "rules": rules_digest, "python": sys.version.split()[0],
         "implementation": sys.implementation.name, "options": options,
         "function": [func.__module__, func.__qualname__, func.__code__.co_filename],
         "source": source,

@@ -102,3 +102,51 @@ def propagate_copies(stmts: list, keep: set[str]) -> list:
             stmt = _Rename(copies).visit(stmt)
         out.append(stmt)
     return out
+
+
+def prune(stmts: list, live: set[str], effects: set[str]) -> tuple[list, set[str]]:
+    """Dead-code elimination by liveness, backwards over structured code.
+
+    Removes assignments to names that are not read afterwards, unless they call one of
+    ``effects`` (stack pops, adjoints of other functions). ``live`` are the names read
+    after ``stmts``; returns the kept statements and the names live before them.
+    """
+    out: list = []
+    for stmt in reversed(stmts):
+        if isinstance(stmt, gast.If):
+            body, live_body = prune(stmt.body, set(live), effects)
+            orelse, live_else = prune(stmt.orelse, set(live), effects)
+            stmt.body, stmt.orelse = body or [gast.Pass()], orelse
+            live = live_body | live_else | S.load_names(stmt.test)
+            if not body and not orelse:  # only the decision's pop is left
+                if _calls(stmt.test, effects):
+                    out.append(S.expr_stmt(stmt.test))
+                continue
+        elif isinstance(stmt, (gast.For, gast.While)):
+            live_in = set(live)
+            while True:  # the body runs again after itself
+                body, live_body = prune(_copy_body(stmt.body), live_in | live, effects)
+                if live_body <= live_in:
+                    break
+                live_in |= live_body
+            stmt.body = body or [gast.Pass()]
+            live = live | live_in | S.load_names(stmt.iter if isinstance(stmt, gast.For)
+                                                 else stmt.test)
+        elif isinstance(stmt, gast.Assign):
+            targets = S.store_names(stmt)
+            if not targets & live and not _calls(stmt.value, effects):
+                continue
+            live = (live - targets) | S.load_names(stmt.value)
+        else:
+            live = live | S.load_names(stmt)
+        out.append(stmt)
+    return list(reversed(out)), live
+
+
+def _copy_body(body: list) -> list:
+    return [S.substitute(stmt, {}) for stmt in body]
+
+
+def _calls(node, names: set[str]) -> bool:
+    return any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
+               and n.func.id in names for n in gast.walk(node))

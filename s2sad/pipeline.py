@@ -21,7 +21,7 @@ from .emit import module_source
 from .errors import TransformError
 from .normalize import normalize
 from .optimize import optimize as optimize_function
-from .optimize import propagate_copies
+from .optimize import propagate_copies, prune
 from .parse import MISSING, parse_function
 from .rules import registry
 from .transform import functions
@@ -107,13 +107,15 @@ def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace,
         seeded = {rev.namer.grad(ret.id)} if isinstance(ret, gast.Name) \
             and act.active(ret.id) else set()
         primal, adjoint, zs = rev.block(body, set(seeded))
+        if optimize:
+            returned = {rev.namer.grad(p) for p in active}
+            effects = {rev.pop} | {s.adjoint for s in module.specs.values()}
+            adjoint, _ = prune(propagate_copies(adjoint, local_names), returned, effects)
         reads = S.load_names(gast.Module(body=adjoint, type_ignores=[])) & local_names
         return rev, Sweeps(primal, adjoint, reads, rev.pushed, rev.uses_stack), zs
 
     rev, sweeps, zs = sweep(set())
     rev, sweeps, zs = sweep(sweeps.reads)
-    if optimize:
-        sweeps.adjoint = propagate_copies(sweeps.adjoint, local_names)
     if len(names) == 1:
         made = [functions.fused(names[0], core, rev, sweeps, zs, list(active), ret)]
     else:

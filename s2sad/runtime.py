@@ -207,6 +207,14 @@ def inverse_axes(axes):
     return tuple(int(i) for i in np.argsort([a % len(axes) for a in axes]))
 
 
+def astype_adjoint(g, y):
+    """Gradient of ``y = x.astype(dtype)``: ``g`` for a float cast, zero for an integer or
+    boolean one (whose result is piecewise constant)."""
+    if np.result_type(y).kind == "f":
+        return g
+    return np.zeros(shape_of(y))
+
+
 def norm_adjoint(g, y, x, ord=None, axis=None, keepdims=False):
     """Gradient of ``np.linalg.norm(x, ord, axis, keepdims)`` for the 2- and Frobenius norms."""
     if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) > 1

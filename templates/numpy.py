@@ -3,8 +3,8 @@
 import numpy as np
 
 from s2sad.rules import adjoint, d, nondifferentiable
-from s2sad.runtime import (balanced_eq, count, dot_adjoint, inverse_axes, matmul_adjoint,
-                           sum_adjoint, unbroadcast)
+from s2sad.runtime import (astype_adjoint, balanced_eq, count, dot_adjoint, inverse_axes,
+                           matmul_adjoint, sum_adjoint, unbroadcast)
 
 nondifferentiable(
     np.floor, np.ceil, np.round, np.rint, np.trunc, np.sign, np.argmax, np.argmin,
@@ -13,7 +13,7 @@ nondifferentiable(
     np.greater, np.less, np.equal, np.not_equal, np.greater_equal, np.less_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
     np.ndarray.shape, np.ndarray.ndim, np.ndarray.size, np.ndarray.dtype,
-    np.ndarray.argmax, np.ndarray.argmin, np.ndarray.argsort, np.ndarray.astype,
+    np.ndarray.argmax, np.ndarray.argmin, np.ndarray.argsort,
 )
 
 
@@ -159,3 +159,8 @@ def transpose_method(y, x, *axes):
 @adjoint(np.ndarray.T)
 def T(y, x):
     d[x] = np.transpose(d[y])
+
+
+@adjoint(np.ndarray.astype)
+def astype(y, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    d[x] = astype_adjoint(d[y], y)

@@ -39,6 +39,9 @@ import pytest
 import s2sad
 from s2sad.rules import registry
 
+# autograd warns when a snippet's output does not depend on one of its arguments
+pytestmark = pytest.mark.filterwarnings("ignore:Output seems independent of input")
+
 # -- argument kinds -------------------------------------------------------------------
 # float: a Python float; np.float64 / np.float32: a NumPy scalar; a tuple of ints: a
 # float64 array of that shape (() is a 0-d array); the tagged tuples below: the rest.
@@ -146,10 +149,18 @@ UNARY = [F, F64, (), (2,), (3, 2)]
 SCALARS = [F, F64, ()]
 # every broadcasting-compatible pairing of a scalar, (2,), (3, 2) and (1, 2)
 BINARY_KINDS = [F, (), (2,), (3, 2), (1, 2)]
-BINARY = [(a, b) for a, b in itertools.product(BINARY_KINDS, repeat=2)] + [
-    (F64, (3, 2)), ((2,), F64), (F64, F)]
-assert all(np.broadcast_shapes(*(s if isinstance(s, tuple) else () for s in pair))
-           is not None for pair in BINARY)
+
+
+def _broadcastable(*kinds) -> bool:
+    try:
+        np.broadcast_shapes(*(k if isinstance(k, tuple) else () for k in kinds))
+    except ValueError:
+        return False
+    return True
+
+
+BINARY = [pair for pair in itertools.product(BINARY_KINDS, repeat=2)
+          if _broadcastable(*pair)] + [(F64, (3, 2)), ((2,), F64), (F64, F)]
 
 MATMUL = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)),
           ((5, 2, 3), (3, 4)), ((5, 2, 3), (5, 3, 4)), ((2, 3), (5, 3, 4)),
@@ -262,6 +273,12 @@ TABLE += [
     *rows(np.ndarray.reshape, ["x.reshape(4, 6)", "x.reshape((6, 4))", "x.reshape(-1)",
                                "x.reshape(2, -1, 3)", "x.reshape([24])"], [(2, 3, 4)]),
     *rows(np.ndarray.reshape, "x.reshape(1, 1)", [()]),
+    *rows(np.ndarray.reshape, "x.reshape(-1, order='F')", [(2, 3)],
+          oracle="np.reshape(x, -1, order='F')", marks=(pytest.mark.xfail(
+              strict=True, raises=s2sad.TransformError,
+              reason="the rule cannot take order=: a template can only declare it as a "
+                     "keyword-only parameter after *shape, and the transformer binds "
+                     "keyword-only template parameters positionally"),)),
     *rows(np.transpose, ["np.transpose(x)", "np.transpose(x, (1, 2, 0))",
                          "np.transpose(x, axes=(2, 0, 1))"], [(2, 3, 4)]),
     # autograd's transpose gradient is wrong for negative axes: its oracle has them positive
@@ -281,6 +298,12 @@ TABLE += [
           oracle="np.transpose(x, (0, 2, 1))"),
     *rows(np.ndarray.transpose, "x.transpose()", [(3, 2), (2,)]),
     *rows(np.ndarray.T, "x.T", [(3, 2), (2, 3, 4), (2,), ()]),
+    # astype: the identity for a float cast, zero for an integer or boolean one
+    *rows(np.ndarray.astype, ["x.astype(float)", "x.astype(np.float32)",
+                              "x.astype(np.float64, copy=False)"], [(3, 2), F64], oracle="x"),
+    *rows(np.ndarray.astype, "x.astype(int) * x", [(3, 2)], oracle="np.trunc(x) * x"),
+    *rows(np.ndarray.astype, "x.astype(bool)", [(3, 2)], oracle=ZERO),
+    *rows(np.ndarray.astype, "x.astype(np.float32)", [A32(3, 2)], oracle="x"),
     # norms (ord None, 2 and "fro": the ones with a rule)
     *rows(np.linalg.norm, "np.linalg.norm(x)", [(3,), (3, 2), (2, 3, 4), ()]),
     *rows(np.linalg.norm, "np.linalg.norm(x)", [F], oracle="np.abs(x)"),  # autograd: no float
@@ -469,9 +492,9 @@ def run_row(row: Row, case, directory, seed: int, modes=("grad", "vjp")):
     expected = _oracle(row, module, args + [w], wrt)
 
     if "grad" in modes:  # f = sum(w * snippet), w.r.t. every float argument at once
-        value, grads = s2sad.value_and_grad(module.f, wrt=wrt)(*args, w)
+        grads = s2sad.grad(module.f, wrt=wrt)(*args, w)
+        value, _ = s2sad.value_and_grad(module.f, wrt=wrt)(*args, w)
         _close(value, module.f(*args, w), tol, "value")
-        assert s2sad.grad(module.f, wrt=wrt)(*args, w) is not None
         assert isinstance(grads, tuple) and len(grads) == len(wrt)
         for i, got, exp in zip(wrt, grads, expected):
             _assert_like(got, args[i], f"grad w.r.t. {names[i]}")

@@ -1,0 +1,157 @@
+"""The ``s2sad`` command: show derivative source, inspect and clear the cache."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import inspect
+import os
+import sys
+import traceback
+from pathlib import Path
+
+EXAMPLES = """\
+examples:
+  s2sad show model.py                 derivatives of every function in model.py
+  s2sad show model.py loss --wrt 0,1  the gradient of loss with respect to its first two
+  s2sad show model.py loss --wrt W,b  ... or by parameter name
+  s2sad show model.py loss --stages   the source after each stage of the transformer
+  s2sad cache info                    where the cache is, how many entries, how big
+  s2sad cache clear                   delete every cached derivative
+"""
+
+
+class CommandError(Exception):
+    """A failure reported as one line, exit status 1."""
+
+
+def parse_wrt(text: str | None):
+    if text is None:
+        return 0
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    values = tuple(int(item) if item.lstrip("-").isdigit() else item for item in items)
+    return values[0] if len(values) == 1 else values
+
+
+def import_file(path: str):
+    file = Path(path).resolve()
+    if not file.is_file():
+        raise CommandError(f"{path}: no such file")
+    name = file.stem if file.stem.isidentifier() else "s2sad_show_target"
+    spec = importlib.util.spec_from_file_location(name, file)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(file.parent))
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise CommandError(f"{path}: importing it failed: {type(exc).__name__}: {exc}") from exc
+    return module
+
+
+def functions_of(module, name: str | None) -> list:
+    if name is not None:
+        func = getattr(module, name, None)
+        if not inspect.isfunction(func):
+            raise CommandError(f"{module.__file__}: no function named {name!r}")
+        return [func]
+    found = [f for f in vars(module).values()
+             if inspect.isfunction(f) and f.__module__ == module.__name__]
+    return sorted(found, key=lambda f: f.__code__.co_firstlineno)
+
+
+def highlight(text: str, color: str) -> str:
+    wanted = color == "always" or (color == "auto" and sys.stdout.isatty()
+                                   and "NO_COLOR" not in os.environ)
+    if not wanted:
+        return text
+    try:
+        from pygments import highlight as render
+        from pygments.formatters import TerminalFormatter
+        from pygments.lexers import PythonLexer
+    except ImportError:
+        return text
+    return render(text, PythonLexer(), TerminalFormatter())
+
+
+def show(args) -> int:
+    import s2sad
+    from s2sad import pipeline
+    from s2sad.api import _wrt_names
+    if args.mode == "forward":
+        raise CommandError("forward mode is not available yet: only --mode reverse is "
+                           "implemented in this version of s2sad")
+    module = import_file(args.file)
+    failures = 0
+    for func in functions_of(module, args.function):
+        try:
+            if args.stages:
+                names, _ = _wrt_names(func, parse_wrt(args.wrt))
+                trace: list = []
+                pipeline.derive(func, names, optimize=not args.no_optimize, trace=trace)
+                text = "".join(f"# ==== {stage} ====\n{source.rstrip()}\n\n"
+                               for stage, source in trace)
+            else:
+                df = s2sad.grad(func, wrt=parse_wrt(args.wrt), optimize=not args.no_optimize)
+                text = s2sad.source(df)
+            print(highlight(text, args.color), end="" if text.endswith("\n") else "\n")
+        except (s2sad.TransformError, TypeError, ValueError) as exc:
+            if args.debug:
+                traceback.print_exc()
+            failures += 1
+            line = exc.one_line() if isinstance(exc, s2sad.TransformError) else str(exc)
+            print(f"# {func.__qualname__}: error: {line}")
+    return 1 if failures else 0
+
+
+def cache_command(args) -> int:
+    from s2sad import cache
+    path = cache.directory()
+    if path is None:
+        raise CommandError("the cache directory cannot be used (see the warning above)")
+    if args.action == "clear":
+        print(f"removed {cache.clear(path)} entries from {path}")
+        return 0
+    files = cache.entries(path)
+    size = sum(f.stat().st_size for f in files)
+    print(f"location: {path}\nentries:  {len(files)}\nbytes:    {size}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="s2sad", description="Source-to-source automatic differentiation for Python "
+        "and NumPy.", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    commands = top.add_subparsers(dest="command", required=True)
+    sh = commands.add_parser("show", help="print the derivative source of functions in a file",
+                             epilog=EXAMPLES,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    sh.add_argument("file", help="a Python file; it is imported as a module")
+    sh.add_argument("function", nargs="?", help="one function (default: every top-level one)")
+    sh.add_argument("--wrt", help="parameters to differentiate: indices or names, comma "
+                                  "separated (default: 0)")
+    sh.add_argument("--mode", choices=["reverse", "forward"], default="reverse")
+    sh.add_argument("--no-optimize", action="store_true", help="skip the optimize stage")
+    sh.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    sh.add_argument("--stages", action="store_true",
+                    help="print the source after each pipeline stage")
+    sh.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    ca = commands.add_parser("cache", help="inspect or clear the derivative cache")
+    ca.add_argument("action", choices=["info", "clear"])
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return show(args) if args.command == "show" else cache_command(args)
+    except CommandError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"s2sad: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
