@@ -41,7 +41,8 @@ def _returned_grads(rev, params: list[str], zs: set):
 def fused(name: str, core, rev, sweeps, zs: set, wrt: list[str], ret) -> gast.FunctionDef:
     """``def name(params): primal; seed; adjoint; return value, grads``."""
     params = [a.id for a in core.args.args]
-    body = _inits(sweeps.pushed - set(params)) + _stack_setup(rev, False, True)
+    body = _inits(sweeps.pushed - set(params) - rev.assigned_first)
+    body += _stack_setup(rev, False, True)
     body += sweeps.primal
     value = ret
     if isinstance(ret, gast.Name) and ret.id in sweeps.pushed:
@@ -65,7 +66,7 @@ def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
     params = [a.id for a in core.args.args]
     top_level = {s.targets[0].id for s in core.body if isinstance(s, gast.Assign)}
     saved = sorted(sweeps.reads)
-    maybe_unset = (set(saved) - top_level) | sweeps.pushed
+    maybe_unset = ((set(saved) - top_level) | sweeps.pushed) - rev.assigned_first
     if saved:
         rev.uses_stack = True
     body = _inits(maybe_unset - set(params)) + _stack_setup(rev, True, True) + sweeps.primal

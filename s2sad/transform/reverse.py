@@ -75,10 +75,12 @@ class Reverse:
         self.pushed = {v for v in needed if len(sites.get(v, [])) > 1 or any(sites.get(v, []))}
         # the first assignment of a local, at top level, has no old value to keep
         self.fresh_defs = set()
+        self.assigned_first = set()  # locals whose first assignment is a top-level one
         seen = set(params)
         for stmt in core.body:
             if isinstance(stmt, gast.Assign) and stmt.targets[0].id not in seen:
                 self.fresh_defs.add(id(stmt))
+                self.assigned_first.add(stmt.targets[0].id)
             seen |= S.store_names(stmt)
         self.stack = namer.unique("stack")
         self.push = namer.unique("push")
