@@ -150,3 +150,38 @@ def _copy_body(body: list) -> list:
 def _calls(node, names: set[str]) -> bool:
     return any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
                and n.func.id in names for n in gast.walk(node))
+
+
+def is_zero(node) -> bool:
+    """A symbolic zero: the constant 0 (a derivative known to vanish)."""
+    return isinstance(node, gast.Constant) and not isinstance(node.value, bool) \
+        and isinstance(node.value, (int, float)) and node.value == 0
+
+
+class _FoldZeros(gast.NodeTransformer):
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = is_zero(node.left), is_zero(node.right)
+        if isinstance(node.op, (gast.Mult, gast.MatMult)) and (left or right):
+            return S.const(0.0)
+        if isinstance(node.op, gast.Div) and left:
+            return S.const(0.0)
+        if isinstance(node.op, gast.Add) and (left or right):
+            return node.right if left else node.left
+        if isinstance(node.op, gast.Sub) and right:
+            return node.left
+        if isinstance(node.op, gast.Sub) and left:
+            return gast.UnaryOp(op=gast.USub(), operand=node.right)
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, (gast.USub, gast.UAdd)) and is_zero(node.operand):
+            return S.const(0.0)
+        return node
+
+
+def fold_zeros(expr):
+    """Simplify an expression in which some derivatives are the symbolic zero ``0.0``:
+    ``0 * a`` and ``a @ 0`` vanish, ``a + 0`` is ``a``, ``0 - a`` is ``-a``."""
+    return _FoldZeros().visit(expr)

@@ -45,9 +45,10 @@ d = _Derivative()
 class Template:
     """One parsed rule: its parameters, its statements and the names it uses."""
 
-    params: list[str]
+    params: list[str]            # the result, then the positional parameters
     defaults: dict[str, object]
     vararg: str | None
+    kwonly: list[str]            # keyword-only parameters (after *args)
     body: list
     namespace: dict
     source: str
@@ -58,16 +59,17 @@ class Template:
         source = textwrap.dedent(inspect.getsource(fn))
         node = gast.parse(source).body[0]
         sig = inspect.signature(fn)
-        params, defaults, vararg = [], {}, None
+        params, defaults, vararg, kwonly = [], {}, None, []
         for p in sig.parameters.values():
             if p.kind is p.VAR_POSITIONAL:
                 vararg = p.name
                 continue
-            params.append(p.name)
+            (kwonly if p.kind is p.KEYWORD_ONLY else params).append(p.name)
             if p.default is not p.empty:
                 defaults[p.name] = p.default
         origin = f"{inspect.getsourcefile(fn)}:{fn.__code__.co_firstlineno}"
-        return cls(params, defaults, vararg, node.body, fn.__globals__, source, origin)
+        return cls(params, defaults, vararg, kwonly, node.body, fn.__globals__, source,
+                   origin)
 
 
 @dataclass

@@ -142,8 +142,8 @@ def reshape(y, x, shape=None, order="C"):
 
 
 @adjoint(np.ndarray.reshape)
-def reshape_method(y, x, *shape):
-    d[x] = np.reshape(d[y], np.shape(x))
+def reshape_method(y, x, *shape, order="C"):
+    d[x] = np.reshape(d[y], np.shape(x), order=order)
 
 
 @adjoint(np.transpose)

@@ -65,7 +65,8 @@ def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
     """A primal that pushes its tape and the variables its adjoint reads, and that adjoint."""
     params = [a.id for a in core.args.args]
     top_level = {s.targets[0].id for s in core.body if isinstance(s, gast.Assign)}
-    saved = sorted(sweeps.reads)
+    grads = _returned_grads(rev, active, zs)
+    saved = sorted(sweeps.reads | S.load_names(S.tuple_(grads)) & set(params))
     maybe_unset = ((set(saved) - top_level) | sweeps.pushed) - rev.assigned_first
     if saved:
         rev.uses_stack = True
@@ -82,7 +83,6 @@ def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
     if saved:
         adj_body += S.quote(f"{', '.join(saved)}, = {rev.pop}()")
     adj_body += sweeps.adjoint
-    grads = _returned_grads(rev, active, zs)
     adj_body.append(S.return_(S.tuple_(grads)))
     adjoint = S.function(adjoint_name, [rev.stack, dret], adj_body)
     return [primal, adjoint]

@@ -38,13 +38,13 @@ def bind_arguments(template, result: str, args: list, keywords: dict, where) -> 
     if template.vararg is not None:
         bound[template.vararg] = S.tuple_(extra)
     for key, value in keywords.items():
-        if key not in params:
+        if key not in params and key not in template.kwonly:
             raise where(f"the rule at {template.origin} has no argument {key!r}",
                         "pass it positionally, or extend the template")
         if key in bound:
             raise where(f"argument {key!r} given twice")
         bound[key] = value
-    for param in params:
+    for param in params + template.kwonly:
         if param not in bound:
             if param not in template.defaults:
                 raise where(f"missing argument {param!r} for the rule at {template.origin}")
@@ -59,7 +59,7 @@ class _Rewrite(gast.NodeTransformer):
     def visit_Subscript(self, node):
         if isinstance(node.value, gast.Name) and node.value.id == "d":
             param = node.slice.id
-            return S.name(self.grad_of(self.bound[param]))
+            return self.grad_of(self.bound[param])
         return self.generic_visit(node)
 
     def visit_Name(self, node):
@@ -75,7 +75,8 @@ class _Rewrite(gast.NodeTransformer):
 def instantiate(template, bound: dict, wanted: set[str], grad_of, fresh, bind) -> Instance:
     """The code of ``template`` for the arguments ``bound``; only ``wanted`` contributions.
 
-    grad_of(atom) -> gradient name; fresh(base) -> new name; bind(global) -> its name
+    grad_of(atom) -> the node standing for d[atom]; fresh(base) -> new name;
+    bind(global) -> its name
     in the generated module.
     """
     temps: dict[str, str] = {}

@@ -172,7 +172,8 @@ class Reverse:
         bound = bind_arguments(template, target, args, keywords, self.where(stmt))
         wanted = {p for p, atom in bound.items()
                   if p != template.params[0] and self.active_name(atom)}
-        inst = instantiate(template, bound, wanted, lambda atom: self.namer.grad(atom.id),
+        inst = instantiate(template, bound, wanted,
+                           lambda atom: S.name(self.namer.grad(atom.id)),
                            self.namer.fresh, self.template_binder(template))
         out = list(inst.temps)
         for param, expr in inst.contributions:

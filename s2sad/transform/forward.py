@@ -1,0 +1,138 @@
+"""Stage 4', forward: a core-language function -> one that also computes tangents.
+
+Takes the normalized function, its `Activity` and the `ModuleBuilder`; returns
+the statements of a function that runs the primal and, after each active
+assignment, the tangent template of its operation: ``d[result]`` from the
+``d[arg]`` of its arguments. Arguments without a tangent (constants, inactive
+values) are the symbolic zero, folded away before emission, so no zero arrays
+are computed. No stack: control flow runs as in the primal. A user function
+called on active values is replaced by its own tangent function, which returns
+the value and its tangent.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import gast
+
+from .. import syntax as S
+from ..analyze import Activity, Classifier, Op, missing_rule
+from ..errors import TransformError, at
+from ..optimize import fold_zeros, is_zero
+from .instantiate import bind_arguments, instantiate
+from .reverse import call_arguments
+
+
+class Forward:
+    def __init__(self, module, parsed, core, namer, act: Activity, classify: Classifier,
+                 scalars: set[str]) -> None:
+        self.module = module
+        self.parsed = parsed
+        self.namer = namer
+        self.act = act
+        self.classify = classify
+        self.scalars = scalars
+        free = S.load_names(core) - classify.locals
+        self.own_names = frozenset(namer.taken) - free
+
+    def tangent(self, atom):
+        """The node for ``d[atom]``: its tangent's name, or the symbolic zero."""
+        if isinstance(atom, gast.Name) and self.act.active(atom.id):
+            return S.name(self.namer.grad(atom.id))
+        return S.const(0.0)
+
+    def helper(self, name: str) -> str:
+        from .. import runtime
+        bound = self.module.bind(name, getattr(runtime, name), avoid=self.own_names)
+        self.namer.reserve([bound])
+        return bound
+
+    def block(self, stmts: list) -> list:
+        out: list = []
+        for stmt in stmts:
+            handler = getattr(self, "stmt_" + type(stmt).__name__, None)
+            made = handler(stmt) if handler else [stmt]
+            out.extend(S.located(s, S.line(stmt)) for s in made)
+        return out
+
+    def stmt_If(self, stmt):
+        return [S.if_(stmt.test, self.block(stmt.body), self.block(stmt.orelse))]
+
+    def stmt_While(self, stmt):
+        return [S.while_(stmt.test, self.block(stmt.body))]
+
+    def stmt_For(self, stmt):
+        return [S.for_(stmt.target, stmt.iter, self.block(stmt.body))]
+
+    def stmt_Assign(self, stmt):
+        target = stmt.targets[0].id
+        if not self.act.active(target):
+            return [stmt]
+        op = self.classify(stmt.value)
+        active_inputs = [i for i in op.inputs if self.act.active(i)]
+        grad = self.namer.grad(target)
+        if not active_inputs or op.kind == "nondiff":
+            return [stmt, S.assign(grad, S.call(self.helper("zeros_like"), S.name(target)))]
+        if op.kind == "user":
+            return self.user_call(stmt, op)
+        if op.kind == "atom":
+            return [stmt, S.assign(grad, self.tangent(stmt.value))]
+        if op.kind == "literal":
+            return [stmt, S.assign(grad, S.tuple_(self.tangent(e) for e in stmt.value.elts))]
+        rule = self.module.registry.lookup(op.key) if op.kind == "rule" else None
+        if rule is None or rule.tangent is None:
+            raise missing_rule(stmt.value, op, self.parsed.filename, "tangent")
+        template = rule.tangent
+        args, keywords = call_arguments(stmt.value, self.classify.locals)
+        where = lambda msg, hint="", cls=TransformError: at(stmt, self.parsed.filename,  # noqa
+                                                             msg, hint, cls)
+        bound = bind_arguments(template, target, args, keywords, where)
+        result = template.params[0]
+        inst = instantiate(template, bound, {result}, self.tangent, self.namer.fresh,
+                           self.template_binder(template))
+        out = [stmt] + list(inst.temps)
+        for _, expr in inst.contributions:
+            expr = fold_zeros(expr)
+            if is_zero(expr):
+                expr = S.call(self.helper("zeros_like"), S.name(target))
+            out.append(S.assign(grad, expr))
+        return out
+
+    def template_binder(self, template):
+        def bind(name: str) -> str:
+            if name not in template.namespace:
+                raise TransformError(f"the template at {template.origin} uses {name!r}, "
+                                     "which its module does not define")
+            bound = self.module.bind(name, template.namespace[name], avoid=self.own_names)
+            self.namer.reserve([bound])
+            return bound
+        return bind
+
+    def user_call(self, stmt, op: Op):
+        target = stmt.targets[0].id
+        call = stmt.value
+        try:
+            bound = inspect.signature(op.key).bind(
+                *call.args, **{k.arg: k.value for k in call.keywords})
+        except TypeError as exc:
+            raise at(stmt, self.parsed.filename, f"cannot call {op.label}: {exc}") from None
+        active = tuple(p for p, atom in bound.arguments.items()
+                       if isinstance(atom, gast.Name) and self.act.active(atom.id))
+        numbers = frozenset(p for p, atom in bound.arguments.items()
+                            if isinstance(atom, gast.Name) and atom.id in self.scalars
+                            or isinstance(atom, gast.Constant)
+                            and isinstance(atom.value, (int, float)))
+        path = (self.module.scope_index(self.parsed.func), S.unparse(call.func))
+        spec = self.module.specialize(op.key, active, numbers, path, mode="forward")
+        tangents = [self.tangent(bound.arguments[p]) for p in active]
+        new_call = gast.Call(func=S.name(spec.primal), args=list(call.args) + tangents,
+                             keywords=call.keywords)
+        if call.keywords:  # tangents go after the keywords, by position is not possible
+            new_call = gast.Call(func=S.name(spec.primal), args=list(call.args),
+                                 keywords=call.keywords + [
+                                     gast.keyword(arg=f"d{p}", value=t)
+                                     for p, t in zip(active, tangents)])
+        targets = S.tuple_([S.name(target, store=True),
+                            S.name(self.namer.grad(target), store=True)], store=True)
+        return [gast.Assign(targets=[targets], value=new_call, type_comment=None)]
