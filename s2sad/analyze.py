@@ -67,10 +67,12 @@ def _local_names(nodes, local_names: set[str]) -> list[str]:
 
 
 class Classifier:
-    def __init__(self, scope: Scope, registry, local_names: set[str]) -> None:
+    def __init__(self, scope: Scope, registry, local_names: set[str],
+                 stacks: dict | None = None) -> None:
         self.scope = scope
         self.registry = registry
         self.locals = local_names
+        self.stacks = stacks or {}  # local name -> "push" / "pop" (generated code's tape)
 
     def by_key(self, key, inputs, label) -> Op:
         if self.registry.is_nondifferentiable(key):
@@ -116,6 +118,8 @@ class Classifier:
         inputs = _local_names(args, self.locals)
         func = node.func
         label = S.unparse(func)
+        if isinstance(func, gast.Name) and func.id in self.stacks:
+            return Op(self.stacks[func.id], None, inputs, label)
         if isinstance(func, gast.Attribute) and not _is_static(func, self.locals):
             key = getattr(np.ndarray, func.attr, None)
             return self.by_key(key if key is not None else f".{func.attr}()",
@@ -125,6 +129,22 @@ class Classifier:
         if value is MISSING:
             return Op("unknown", label, inputs + _local_names([func], self.locals), label)
         return self.by_key(value, inputs, label)
+
+
+def stack_operations(node: gast.FunctionDef) -> dict:
+    """Locals bound to a tape's ``append``/``pop`` (``push = stack.append`` in generated code).
+
+    Differentiating a derivative again must see through its tape: what a ``pop`` returns
+    is what the matching ``push`` stored.
+    """
+    local_names = {a.id for a in node.args.args} | S.store_names(
+        gast.Module(body=node.body, type_ignores=[]))
+    found = {}
+    for target, value in assignments(node.body):
+        if isinstance(value, gast.Attribute) and value.attr in ("append", "pop") \
+                and isinstance(value.value, gast.Name) and value.value.id in local_names:
+            found[target] = "push" if value.attr == "append" else "pop"
+    return found
 
 
 def _is_static(node, local_names: set[str]) -> bool:
@@ -152,20 +172,26 @@ def assignments(stmts):
 
 
 def check_rules(node: gast.FunctionDef, act: Activity, classify: Classifier,
-                filename: str) -> None:
+                filename: str, direction: str = "adjoint") -> None:
     """Raise `MissingRuleError` at the first active operation (in program order) without a
-    reverse rule, before any code is generated."""
+    rule for ``direction`` ("adjoint" or "tangent"), before any code is generated."""
     for target, value in assignments(node.body):
         op = classify(value)
         if not (act.active(target) and any(act.active(i) for i in op.inputs)):
             continue
         rule = classify.registry.lookup(op.key) if op.kind == "rule" else None
-        if op.kind == "unknown" or (op.kind == "rule" and rule.adjoint is None):
-            raise missing_rule(value, op, filename)
+        if op.kind == "unknown" or (op.kind == "rule" and getattr(rule, direction) is None):
+            raise missing_rule(value, op, filename, direction)
 
 
-def missing_rule(node, op: Op, filename: str) -> MissingRuleError:
+def missing_rule(node, op: Op, filename: str, direction: str = "adjoint") -> MissingRuleError:
     what = op.label or S.unparse(node)
+    if direction == "tangent":
+        hint = ("register a forward rule for it in your code (d[x] is the tangent of x):\n"
+                f"      @s2sad.tangent({what})\n"
+                f"      def my_rule(result, x):\n"
+                f"          d[result] = ...  # a function of d[x], x and result")
+        return at(node, filename, f"no forward-mode rule for {what}", hint, MissingRuleError)
     hint = ("register a rule for it in your code (d[arg] is the gradient of arg):\n"
             f"      @s2sad.adjoint({what})\n"
             f"      def my_rule(result, x):\n"

@@ -18,7 +18,7 @@ import types
 
 from . import cache, pipeline, rules
 from .load import load
-from .runtime import cotangent, finalize
+from .runtime import Tape, cotangent, finalize
 
 _MEMO: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -234,17 +234,51 @@ def vjp(func: Callable, *args, optimize: bool = True):
     primal, adjoint = compiled.entry
     if compiled.live:
         compiled.refresh()
-    stack: list = []
+    stack = Tape()
     out = primal(stack, *args)
 
     def pullback(ct):
         _check_cotangent(func, out, ct)
-        grads = iter(adjoint(list(stack), cotangent(ct)))
+        grads = iter(adjoint(Tape(stack), cotangent(ct)))
         return tuple(finalize(next(grads), a) if p in active else None
                      for p, a in zip(params, args))
 
     pullback.__s2sad__ = compiled
     return out, pullback
+
+
+def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
+    """Forward mode: ``(func(*primals), tangent of the output along tangents)``.
+
+    ``tangents`` has one entry per primal (None, or anything, for non-float ones,
+    which are constants). The tangent has the structure, shape and dtype of the output.
+
+    >>> import numpy as np, s2sad
+    >>> def f(x, y):
+    ...     return x * y
+    >>> s2sad.jvp(f, (2.0, 3.0), (1.0, 0.0))
+    (6.0, 3.0)
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    params = _parameters(func)
+    if len(primals) != len(params) or len(tangents) != len(primals):
+        raise TypeError(f"jvp({func.__qualname__}, primals, tangents) needs {len(params)} "
+                        f"primal(s) {params} and as many tangents; got {len(primals)} and "
+                        f"{len(tangents)}")
+    active = tuple(p for p, a in zip(params, primals) if _differentiable(a))
+    if not active:
+        raise TypeError(f"jvp of {func.__qualname__}: no primal is a float, so there is "
+                        "nothing to differentiate")
+    for p, a, t in zip(params, primals, tangents):
+        if p in active and np.shape(t) != np.shape(a):
+            raise ValueError(f"the tangent for {p!r} has shape {np.shape(t)}; the primal "
+                             f"has shape {np.shape(a)}")
+    compiled = _compile(func, active, "jvp", optimize, _numbers(params, primals))
+    if compiled.live:
+        compiled.refresh()
+    chosen = [t for p, t in zip(params, tangents) if p in active]
+    out, tangent = compiled.entry[0](*chosen, *primals)
+    return out, finalize(tangent, out)
 
 
 def _check_cotangent(func, out, ct, where: str = "") -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import syntax as S
-from .analyze import Classifier, activity, check_rules, scalar_variables
+from .analyze import Classifier, activity, check_rules, scalar_variables, stack_operations
 from .emit import module_source
 from .errors import TransformError
 from .normalize import normalize
@@ -26,6 +26,7 @@ from .parse import MISSING, parse_function
 from .rules import registry
 from .transform import functions
 from .transform.module import ModuleBuilder
+from .transform.forward import Forward, jvp_function
 from .transform.reverse import Reverse, Sweeps
 
 VERSION = "0.1.0"
@@ -51,7 +52,8 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
     """Generate the reverse-mode derivative of ``func`` with respect to parameters ``wrt``.
 
     kind "value_and_grad": one function ``(args) -> (value, grads)``;
-    kind "vjp": a primal ``(stack, args) -> value`` and an adjoint ``(stack, ct) -> grads``.
+    kind "vjp": a primal ``(stack, args) -> value`` and an adjoint ``(stack, ct) -> grads``;
+    kind "jvp": forward mode, ``(tangents..., args) -> (value, tangent)``.
     ``scalars``: parameters known to be numbers of shape () (specializes broadcasting away).
     """
     module = ModuleBuilder(registry())
@@ -59,14 +61,22 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
     if kind == "vjp":
         spec = module.specialize(func, tuple(wrt), frozenset(scalars))
         entry = (spec.primal, spec.adjoint)
+    elif kind == "jvp":
+        spec = module.specialize(func, tuple(wrt), frozenset(scalars), mode="forward")
+        entry = (spec.primal,)
     else:
         entry = (module.reserve(f"{func.__name__}_value_and_grad"),)
         module.functions += reverse_function(module, func, wrt, scalars, entry, trace,
                                              optimize)
     while module.pending:
         spec = module.pending.pop(0)
-        module.functions += reverse_function(module, spec.func, spec.active, spec.scalars,
-                                             (spec.primal, spec.adjoint), trace, optimize)
+        if spec.mode == "forward":
+            module.functions += forward_function(module, spec.func, spec.active, spec.scalars,
+                                                 spec.primal, trace, optimize)
+        else:
+            module.functions += reverse_function(module, spec.func, spec.active,
+                                                 spec.scalars, (spec.primal, spec.adjoint),
+                                                 trace, optimize)
     source = module_source(module.functions, module.origins,
                            f"{func.__qualname__} ({func.__code__.co_filename}:"
                            f"{func.__code__.co_firstlineno})", VERSION)
@@ -76,8 +86,23 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
                       module.recipes, module.callees, module.scopes)
 
 
-def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace, optimize):
-    """The generated function(s) for one user function: fused (one name) or split (two)."""
+@dataclass
+class Front:
+    """One user function through parse, normalize and analyze."""
+
+    parsed: object
+    core: gast.FunctionDef
+    namer: object
+    local_names: set
+    classify: Classifier
+    act: object
+    numbers: set
+    ret: gast.expr
+    body: list
+
+
+def front(module: ModuleBuilder, func, active, scalars, trace, direction: str,
+          top_level: bool) -> Front:
     parsed = parse_function(func)                                     # parse
     module.sources.append((func.__qualname__, parsed.source))
     _stage(trace, "parse", parsed.node)
@@ -86,20 +111,42 @@ def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace,
     _stage(trace, "normalize", core)
     local_names = ({a.id for a in core.args.args}
                    | S.store_names(gast.Module(body=core.body, type_ignores=[])))
-    classify = Classifier(parsed.scope, module.registry, local_names)
+    classify = Classifier(parsed.scope, module.registry, local_names, stack_operations(core))
     missing = [p for p in active if p not in local_names]
     if missing:
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
     act = activity(core, list(active), classify)                       # analyze
-    check_rules(core, act, classify, parsed.filename)
+    check_rules(core, act, classify, parsed.filename, direction)
     numbers = scalar_variables(core, set(scalars), classify)
     ret = core.body[-1].value
-    body = core.body[:-1]
-    if len(names) == 1 and isinstance(ret, gast.Constant) and ret.value is None:
+    if top_level and isinstance(ret, gast.Constant) and ret.value is None:
         raise TransformError(f"{func.__qualname__} returns None: there is nothing to "
                              "differentiate", filename=parsed.filename,
                              lineno=func.__code__.co_firstlineno,
                              hint="return the value whose gradient you want")
+    return Front(parsed, core, namer, local_names, classify, act, numbers, ret,
+                 core.body[:-1])
+
+
+def forward_function(module: ModuleBuilder, func, active, scalars, name, trace, optimize):
+    """The tangent function of one user function: ``(tangents..., args...) -> (value, d)``."""
+    f = front(module, func, active, scalars, trace, "tangent", not module.functions)
+    fwd = Forward(module, f.parsed, f.core, f.namer, f.act, f.classify, f.numbers)
+    made = [jvp_function(name, f.core, fwd, fwd.block(f.body), list(active), f.ret)]  # forward
+    _stage(trace, "forward", made)
+    if optimize:
+        made = [optimize_function(fn) for fn in made]                  # optimize
+        _stage(trace, "optimize", made)
+    for fn in made:
+        module.origins[fn.name] = f.parsed.filename
+    return made
+
+
+def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace, optimize):
+    """The generated function(s) for one user function: fused (one name) or split (two)."""
+    f = front(module, func, active, scalars, trace, "adjoint", len(names) == 1)
+    parsed, core, namer, local_names = f.parsed, f.core, f.namer, f.local_names
+    classify, act, numbers, ret, body = f.classify, f.act, f.numbers, f.ret, f.body
 
     def sweep(needed):                                                 # reverse
         rev = Reverse(module, parsed, core, copy.deepcopy(namer), act, classify, needed,
@@ -109,7 +156,7 @@ def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace,
         primal, adjoint, zs = rev.block(body, set(seeded))
         if optimize:
             returned = {rev.namer.grad(p) for p in active}
-            effects = {rev.pop} | {s.adjoint for s in module.specs.values()}
+            effects = {rev.pop} | {s.adjoint for s in module.specs.values() if s.adjoint}
             adjoint, _ = prune(propagate_copies(adjoint, local_names), returned, effects)
         reads = S.load_names(gast.Module(body=adjoint, type_ignores=[])) & local_names
         return rev, Sweeps(primal, adjoint, reads, rev.pushed, rev.uses_stack), zs

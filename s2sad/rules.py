@@ -78,12 +78,19 @@ class Rule:
     adjoint_fn: object = None
     tangent_fn: object = None
     _adjoint: Template | None = field(default=None, repr=False)
+    _tangent: Template | None = field(default=None, repr=False)
 
     @property
     def adjoint(self) -> Template | None:
         if self._adjoint is None and self.adjoint_fn is not None:
             self._adjoint = Template.from_function(self.adjoint_fn)
         return self._adjoint
+
+    @property
+    def tangent(self) -> Template | None:
+        if self._tangent is None and self.tangent_fn is not None:
+            self._tangent = Template.from_function(self.tangent_fn)
+        return self._tangent
 
 
 class Registry:
@@ -105,8 +112,7 @@ class Registry:
     def add(self, key, direction: str, fn) -> None:
         _check_signature(key, fn)
         setattr(self.rule(key), direction + "_fn", fn)
-        if direction == "adjoint":
-            self.rule(key)._adjoint = None
+        setattr(self.rule(key), "_" + direction, None)
         if not self.loading:
             self.user_sources.append(f"{direction} {_describe(key)}\n{inspect.getsource(fn)}")
 

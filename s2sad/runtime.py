@@ -47,6 +47,18 @@ def _is_basic(index) -> bool:
     return isinstance(index, _BASIC_INDEX)
 
 
+class Tape(list):
+    """The stack one call of a derivative records on (a list: ``append`` and ``pop`` are
+    the list's own). ``transfers`` carries gradients between a pop and its push when the
+    derivative is itself differentiated in reverse mode."""
+
+    __slots__ = ("transfers",)
+
+    def __init__(self, items=()) -> None:
+        super().__init__(items)
+        self.transfers = []
+
+
 class Cotangent(tuple):
     """The gradient of a tuple or list: a tuple that adds elementwise (``0.0`` is zero).
 

@@ -4,7 +4,7 @@ import operator
 
 import numpy as np
 
-from s2sad.rules import adjoint, d, nondifferentiable
+from s2sad.rules import adjoint, d, nondifferentiable, tangent
 from s2sad.runtime import matmul_adjoint, unbroadcast, unindex
 
 nondifferentiable(
@@ -81,3 +81,19 @@ def abs_(y, x):
 @adjoint(float)
 def float_(y, x):
     d[x] = d[y]
+
+
+# -- forward mode -------------------------------------------------------------------
+@tangent(operator.add)
+def add_tangent(z, x, y):
+    d[z] = d[x] + d[y]
+
+
+@tangent(operator.sub)
+def sub_tangent(z, x, y):
+    d[z] = d[x] - d[y]
+
+
+@tangent(operator.mul)
+def mul_tangent(z, x, y):
+    d[z] = d[x] * y + x * d[y]

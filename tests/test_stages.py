@@ -182,7 +182,7 @@ def test_generated_source_golden():
     line = small.branch.__code__.co_firstlineno
     assert body == textwrap.dedent(f"""\
         def branch_value_and_grad(x):
-            stack = []
+            stack = Tape()
             push = stack.append
             pop = stack.pop
             # small.py:{line + 1}: if x > 0:

@@ -65,6 +65,8 @@ class Desugar(gast.NodeTransformer):
                 and it.func.id == "range" and isinstance(node.target, gast.Name):
             node.body = node.body or [S.quote("pass")[0]]
             return node
+        if _is_builtin_call(it, "reversed") and len(it.args) == 1 and not it.keywords:
+            return self.reversed_loop(node, it.args[0])
         index = self.namer.fresh("i")
         before: list = []
         self.loop_writes = S.store_names(gast.Module(body=node.body, type_ignores=[]))
@@ -86,6 +88,19 @@ class Desugar(gast.NodeTransformer):
             count = f"len({seq})"
             items = f"{seq}[{index}]"
         header = S.quote(f"for {index} in range({count}):\n    TARGET = {items}",
+                         TARGET=node.target)[0]
+        header.body.extend(node.body)
+        for stmt in before + [header]:
+            S.located(stmt, S.line(node))
+        return before + [header]
+
+    def reversed_loop(self, node: gast.For, sequence):
+        """``for x in reversed(xs)`` -> ``for i in range(len(xs) - 1, -1, -1): x = xs[i]``."""
+        index = self.namer.fresh("i")
+        before: list = []
+        self.loop_writes = S.store_names(gast.Module(body=node.body, type_ignores=[]))
+        seq = self._bind(sequence, before, node.lineno)
+        header = S.quote(f"for {index} in range(len({seq}) - 1, -1, -1):\n    TARGET = {seq}[{index}]",
                          TARGET=node.target)[0]
         header.body.extend(node.body)
         for stmt in before + [header]:

@@ -24,6 +24,21 @@ from .instantiate import bind_arguments, instantiate
 from .reverse import call_arguments
 
 
+def jvp_function(name: str, core, fwd: "Forward", body: list, active: list[str], ret):
+    """``def name(d<active>..., params...): body; return value, d<value>``."""
+    tangent = fwd.tangent(ret)
+    if isinstance(ret, gast.Name) and not fwd.act.active(ret.id) or not isinstance(
+            ret, gast.Name):
+        tangent = S.call(fwd.helper("zeros_like"), ret)
+    fn = S.function(name, [fwd.namer.grad(p) for p in active],
+                    body + [S.located(S.return_(S.tuple_([ret, tangent])),
+                                      S.line(core.body[-1]))])
+    original = S.substitute(core.args, {})
+    fn.args.args += original.args
+    fn.args.defaults = original.defaults
+    return fn
+
+
 class Forward:
     def __init__(self, module, parsed, core, namer, act: Activity, classify: Classifier,
                  scalars: set[str]) -> None:
@@ -56,6 +71,13 @@ class Forward:
             out.extend(S.located(s, S.line(stmt)) for s in made)
         return out
 
+    def stmt_Expr(self, stmt):
+        op = self.classify(stmt.value) if isinstance(stmt.value, gast.Call) else None
+        if op is not None and op.kind == "push" and op.inputs and self.act.active(op.inputs[0]):
+            # the tangent rides on the tape above its value
+            return [stmt, S.expr_stmt(S.call(stmt.value.func, self.tangent(stmt.value.args[0])))]
+        return [stmt]
+
     def stmt_If(self, stmt):
         return [S.if_(stmt.test, self.block(stmt.body), self.block(stmt.orelse))]
 
@@ -72,6 +94,8 @@ class Forward:
         op = self.classify(stmt.value)
         active_inputs = [i for i in op.inputs if self.act.active(i)]
         grad = self.namer.grad(target)
+        if op.kind == "pop":  # the tangent was pushed after the value
+            return [S.assign(grad, stmt.value), stmt]
         if not active_inputs or op.kind == "nondiff":
             return [stmt, S.assign(grad, S.call(self.helper("zeros_like"), S.name(target)))]
         if op.kind == "user":
@@ -126,13 +150,8 @@ class Forward:
         path = (self.module.scope_index(self.parsed.func), S.unparse(call.func))
         spec = self.module.specialize(op.key, active, numbers, path, mode="forward")
         tangents = [self.tangent(bound.arguments[p]) for p in active]
-        new_call = gast.Call(func=S.name(spec.primal), args=list(call.args) + tangents,
+        new_call = gast.Call(func=S.name(spec.primal), args=tangents + list(call.args),
                              keywords=call.keywords)
-        if call.keywords:  # tangents go after the keywords, by position is not possible
-            new_call = gast.Call(func=S.name(spec.primal), args=list(call.args),
-                                 keywords=call.keywords + [
-                                     gast.keyword(arg=f"d{p}", value=t)
-                                     for p, t in zip(active, tangents)])
         targets = S.tuple_([S.name(target, store=True),
                             S.name(self.namer.grad(target), store=True)], store=True)
         return [gast.Assign(targets=[targets], value=new_call, type_comment=None)]

@@ -14,15 +14,18 @@ from .. import syntax as S
 
 
 def _stack_setup(rev, split: bool, primal_side: bool) -> list:
-    if not rev.uses_stack:
+    if not rev.uses_stack and not rev.uses_transfers:
         return []
     code = []
     if not split:
-        code.append(f"{rev.stack} = []")
+        code.append(f"{rev.stack} = {rev.helper('Tape')}()")
     if primal_side or not split:
         code.append(f"{rev.push} = {rev.stack}.append")
     if not primal_side or not split:
         code.append(f"{rev.pop} = {rev.stack}.pop")
+    if rev.uses_transfers and (not primal_side or not split):
+        code.append(f"{rev.tpush} = {rev.stack}.transfers.append")
+        code.append(f"{rev.tpop} = {rev.stack}.transfers.pop")
     return S.quote("\n".join(code))
 
 
@@ -71,17 +74,17 @@ def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
     if saved:
         rev.uses_stack = True
     body = _inits(maybe_unset - set(params)) + _stack_setup(rev, True, True) + sweeps.primal
-    if saved:
-        body += S.quote(f"{rev.push}(({', '.join(saved)},))")
+    for name in saved:
+        body += S.quote(f"{rev.push}({name})")
     body.append(S.return_(ret))
     primal = S.function(primal_name, [rev.stack], body)
     primal.args.args += _copy_arguments(core.args).args
     primal.args.defaults = _copy_arguments(core.args).defaults
 
     dret = rev.namer.grad(ret.id) if isinstance(ret, gast.Name) else rev.namer.unique("dresult")
-    adj_body = S.quote(f"{rev.pop} = {rev.stack}.pop")
-    if saved:
-        adj_body += S.quote(f"{', '.join(saved)}, = {rev.pop}()")
+    adj_body = _stack_setup(rev, True, False) or S.quote(f"{rev.pop} = {rev.stack}.pop")
+    for name in reversed(saved):  # one pop per variable: a derivative of this stays exact
+        adj_body += S.quote(f"{name} = {rev.pop}()")
     adj_body += sweeps.adjoint
     adj_body.append(S.return_(S.tuple_(grads)))
     adjoint = S.function(adjoint_name, [rev.stack, dret], adj_body)

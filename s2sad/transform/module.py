@@ -29,8 +29,9 @@ class Specialization:
     func: types.FunctionType
     active: tuple[str, ...]      # the parameters whose gradient is wanted
     scalars: frozenset           # the parameters known to be numbers of shape ()
-    primal: str
-    adjoint: str
+    primal: str                  # reverse: the primal that records; forward: the jvp
+    adjoint: str | None
+    mode: str = "reverse"
 
 
 def import_recipe(value):
@@ -118,13 +119,17 @@ class ModuleBuilder:
         return {k: v for k, v in self.bindings.items() if not isinstance(v, Generated)}
 
     def specialize(self, func, active: tuple[str, ...], scalars: frozenset,
-                   path=None) -> Specialization:
-        key = (func, active, scalars)
+                   path=None, mode: str = "reverse") -> Specialization:
+        key = (func, active, scalars, mode)
         self.scope_index(func, path)
         if key not in self.specs:
             base = func.__name__
-            spec = Specialization(func, active, scalars, self.reserve(f"{base}_primal"),
-                                  self.reserve(f"{base}_adjoint"))
+            if mode == "forward":
+                spec = Specialization(func, active, scalars, self.reserve(f"{base}_jvp"),
+                                      None, mode)
+            else:
+                spec = Specialization(func, active, scalars, self.reserve(f"{base}_primal"),
+                                      self.reserve(f"{base}_adjoint"))
             self.specs[key] = spec
             self.pending.append(spec)
         return self.specs[key]

@@ -86,6 +86,9 @@ class Reverse:
         self.push = namer.unique("push")
         self.pop = namer.unique("pop")
         self.uses_stack = False
+        self.tpush = namer.unique("tpush")
+        self.tpop = namer.unique("tpop")
+        self.uses_transfers = False
         # module-level names must not be shadowed by this function's own variables
         free = S.load_names(core) - classify.locals
         self.own_names = frozenset(namer.taken) - free
@@ -147,7 +150,12 @@ class Reverse:
         op = self.classify(stmt.value)
         primal, adjoint = [stmt], []
         live = self.act.active(target) and any(self.act.active(i) for i in op.inputs)
-        if live and op.kind == "user":
+        if op.kind == "pop" and self.act.active(target):
+            # target = pop(): what was pushed gets this gradient, at the push's adjoint
+            self.uses_transfers = True
+            value = S.name(grad) if grad in zs else self.zero(target)
+            adjoint = [S.expr_stmt(S.call(self.tpush, value))]
+        elif live and op.kind == "user":
             primal, adjoint = self.user_call(stmt, op, zs)
         elif live and grad in zs:
             adjoint = self.contributions(stmt, op, zs)
@@ -230,6 +238,13 @@ class Reverse:
         for param, part in zip(active, parts):
             adjoint.append(self.accumulate(bound.arguments[param].id, S.name(part), zs))
         return primal, adjoint
+
+    def stmt_Expr(self, stmt, zs: set):
+        op = self.classify(stmt.value) if isinstance(stmt.value, gast.Call) else None
+        if op is not None and op.kind == "push" and op.inputs and self.act.active(op.inputs[0]):
+            self.uses_transfers = True
+            return [stmt], [self.accumulate(op.inputs[0], S.call(self.tpop), zs)], zs
+        return [stmt], [], zs
 
     # -- control flow ---------------------------------------------------------------
     def stmt_If(self, stmt, zs: set):
