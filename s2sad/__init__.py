@@ -7,14 +7,15 @@
     >>> print(s2sad.source(df))  # the generated derivative, as Python  # doctest: +SKIP
 """
 
-from .api import grad, jvp, source, value_and_grad, vjp
+from .api import grad, hessian, hvp, jacobian, jvp, source, value_and_grad, vjp
 from .errors import MissingRuleError, NoSourceError, TransformError, UnsupportedConstructError
 from .pipeline import VERSION as __version__
 from .rules import adjoint, d, nondifferentiable, tangent
 from .runtime import stop_gradient
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "jvp", "source", "stop_gradient",
+    "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "source",
+    "stop_gradient",
     "adjoint", "tangent", "nondifferentiable", "d",
     "TransformError", "UnsupportedConstructError", "MissingRuleError", "NoSourceError",
     "__version__",

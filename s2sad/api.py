@@ -37,8 +37,15 @@ class _Compiled:
             self.scope[bound] = scope.lookup(name)
 
 
+def _target(func):
+    """What s2sad transforms for ``func``: a derivative s2sad made stands for the generated
+    function behind it, so derivatives of derivatives are derivatives of generated code."""
+    return getattr(func, "__s2sad_function__", func)
+
+
 def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool,
              scalars: frozenset = frozenset()) -> _Compiled:
+    func = _target(func)
     key = (wrt, kind, optimize, scalars)
     try:
         per_func = _MEMO.setdefault(func, {})
@@ -72,6 +79,7 @@ def _cached_derivative(func, wrt, kind, scalars, optimize):
 
 
 def _parameters(func) -> list[str]:
+    func = _target(func)
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError):
@@ -147,7 +155,7 @@ def _numbers(params, args) -> frozenset:
 def _arguments(func, params, args, kwargs):
     if not kwargs and len(args) == len(params):
         return args
-    bound = inspect.signature(func).bind(*args, **kwargs)
+    bound = inspect.signature(_target(func)).bind(*args, **kwargs)
     bound.apply_defaults()
     return bound.args
 
@@ -158,7 +166,8 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
     >>> import numpy as np, s2sad
     >>> def f(x):
     ...     return np.sum(x * x)
-    >>> s2sad.value_and_grad(f)(np.array([1.0, 2.0]))
+    >>> value, gradient = s2sad.value_and_grad(f)(np.array([1.0, 2.0]))
+    >>> float(value), gradient
     (5.0, array([2., 4.]))
     """
     names, single = _wrt_names(func, wrt)
@@ -185,6 +194,7 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
             return value, finalize(grads[0], args[positions[0]])
         return value, tuple(finalize(g, args[p]) for g, p in zip(grads, positions))
 
+    value_and_grad_func.__s2sad_function__ = compiled.entry[0]
     return _decorate(value_and_grad_func, func, compiled, "value_and_grad")
 
 
@@ -206,6 +216,7 @@ def grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
     def grad_func(*args, **kwargs):
         return both(*args, **kwargs)[1]
 
+    grad_func.__s2sad_function__ = both.__s2sad__.entry[1]
     return _decorate(grad_func, func, both.__s2sad__, "grad")
 
 
@@ -262,6 +273,7 @@ def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
     primals, tangents = tuple(primals), tuple(tangents)
     params = _parameters(func)
     if len(primals) != len(params) or len(tangents) != len(primals):
+        func = _target(func)
         raise TypeError(f"jvp({func.__qualname__}, primals, tangents) needs {len(params)} "
                         f"primal(s) {params} and as many tangents; got {len(primals)} and "
                         f"{len(tangents)}")
@@ -279,6 +291,122 @@ def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
     chosen = [t for p, t in zip(params, tangents) if p in active]
     out, tangent = compiled.entry[0](*chosen, *primals)
     return out, finalize(tangent, out)
+
+
+def jacobian(func: Callable, wrt=0, *, mode: str = "reverse", optimize: bool = True):
+    """The Jacobian of ``func``: ``J(*args)`` has shape ``out.shape + x.shape``.
+
+    mode "reverse": one pullback per output element; "forward": one tangent per input
+    element. ``wrt`` a tuple gives a tuple of Jacobians.
+
+    >>> import numpy as np, s2sad
+    >>> def f(x):
+    ...     return x * x
+    >>> s2sad.jacobian(f)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+    names, single = _wrt_names(func, wrt)
+    params = _parameters(func)
+    positions = [params.index(n) for n in names]
+
+    def jacobian_func(*args, **kwargs):
+        args = tuple(_arguments(func, params, args, kwargs))
+        for name, pos in zip(names, positions):
+            _check(_target(func), name, args[pos])
+        if mode == "forward":
+            out = _target(func)(*args)
+            blocks = [_forward_block(func, args, pos, out, optimize) for pos in positions]
+        else:
+            out, pullback = vjp(func, *args, optimize=optimize)
+            blocks = _reverse_blocks(pullback, args, positions, out)
+        return blocks[0] if single else tuple(blocks)
+
+    return _decorate(jacobian_func, _target(func), None, "jacobian")
+
+
+def _forward_block(func, args, pos, out, optimize):
+    x = np.asarray(args[pos])
+    columns = []
+    for k in range(x.size):
+        direction = np.zeros(x.size, dtype=x.dtype)
+        direction[k] = 1
+        tangents = [np.zeros_like(a) if _differentiable(a) else None for a in args]
+        tangents[pos] = direction.reshape(x.shape) if x.ndim else x.dtype.type(1)
+        if isinstance(args[pos], float):
+            tangents[pos] = 1.0
+        columns.append(np.asarray(jvp(func, args, tangents, optimize=optimize)[1]))
+    _require_array(out, func)
+    stacked = np.stack(columns, axis=-1) if columns else np.zeros(np.shape(out) + (0,))
+    return stacked.reshape(np.shape(out) + x.shape)
+
+
+def _reverse_blocks(pullback, args, positions, out):
+    _require_array(out, pullback)
+    shape = np.shape(out)
+    rows = [[] for _ in positions]
+    for k in range(int(np.prod(shape))):
+        seed = np.zeros(int(np.prod(shape)), dtype=np.result_type(out))
+        seed[k] = 1
+        ct = seed.reshape(shape) if shape else seed.dtype.type(1)
+        if isinstance(out, float):
+            ct = 1.0
+        grads = pullback(ct)
+        for row, pos in zip(rows, positions):
+            row.append(np.asarray(grads[pos]))
+    return [np.stack(row).reshape(shape + np.shape(args[pos]))
+            for row, pos in zip(rows, positions)]
+
+
+def _require_array(out, func) -> None:
+    if isinstance(out, (tuple, list)):
+        raise TypeError(f"jacobian of {getattr(func, '__qualname__', func)}: the output is a "
+                        "tuple; take the Jacobian of each part separately")
+
+
+def hessian(func: Callable, wrt=0, *, optimize: bool = True):
+    """The Hessian of a scalar ``func``, forward over reverse: shape ``x.shape + x.shape``.
+
+    >>> import numpy as np, s2sad
+    >>> def f(x):
+    ...     return np.sum(x ** 3)
+    >>> s2sad.hessian(f)(np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    return jacobian(grad(func, wrt, optimize=optimize), wrt, mode="forward",
+                    optimize=optimize)
+
+
+def hvp(func: Callable, wrt=0, *, optimize: bool = True):
+    """``hv(*args, v)``: the Hessian of ``func`` times ``v``, forward over reverse, without
+    ever forming the Hessian.
+
+    >>> import numpy as np, s2sad
+    >>> def f(x):
+    ...     return np.sum(x ** 3)
+    >>> s2sad.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    array([ 6., 12.])
+    """
+    gradient = grad(func, wrt, optimize=optimize)
+    names, single = _wrt_names(func, wrt)
+    if not single:
+        raise ValueError("hvp takes one parameter to differentiate (wrt an index or a name)")
+    params = _parameters(func)
+    pos = params.index(names[0])
+
+    def hvp_func(*args):
+        *primals, v = args
+        if len(primals) != len(params):
+            raise TypeError(f"hvp({_target(func).__qualname__}) takes the {len(params)} "
+                            f"argument(s) {params} and then v")
+        tangents = [np.zeros_like(a) if _differentiable(a) else None for a in primals]
+        tangents[pos] = v
+        return jvp(gradient, primals, tangents, optimize=optimize)[1]
+
+    return _decorate(hvp_func, _target(func), None, "hvp")
 
 
 def _check_cotangent(func, out, ct, where: str = "") -> None:

@@ -17,6 +17,7 @@ import linecache
 import os
 import sys
 import tempfile
+import types
 import warnings
 from pathlib import Path
 
@@ -87,6 +88,7 @@ def function_source(func) -> str:
     """
     code = func.__code__
     last = _last_line(code)
+    linecache.checkcache(code.co_filename)  # the file may have been edited since
     lines = linecache.getlines(code.co_filename, func.__globals__)
     if not lines or last > len(lines):
         raise OSError(f"no source for {func.__qualname__}")
@@ -163,9 +165,10 @@ def lookup(cache_dir: Path, entry_key: str, func, version: str):
         from .analyze import resolve
         callee = resolve(gast.parse(expr, mode="eval").body, scopes[caller])
         try:
-            if callee is MISSING or _sha(function_source(callee)) != sha:
+            if not isinstance(callee, types.FunctionType) \
+                    or _sha(function_source(callee)) != sha:
                 return None  # a helper changed: regenerate
-        except (OSError, TypeError):
+        except (OSError, TypeError, AttributeError):
             return None
         scopes.append(Scope(callee))
     namespace, live = {}, []

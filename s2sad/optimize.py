@@ -159,6 +159,15 @@ def is_zero(node) -> bool:
 
 
 class _FoldZeros(gast.NodeTransformer):
+    def __init__(self, linear) -> None:
+        self.linear = linear
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if node.args and is_zero(node.args[0]) and self.linear(node.func):
+            return S.const(0.0)
+        return node
+
     def visit_BinOp(self, node):
         self.generic_visit(node)
         left, right = is_zero(node.left), is_zero(node.right)
@@ -181,7 +190,8 @@ class _FoldZeros(gast.NodeTransformer):
         return node
 
 
-def fold_zeros(expr):
+def fold_zeros(expr, linear=lambda func: False):
     """Simplify an expression in which some derivatives are the symbolic zero ``0.0``:
-    ``0 * a`` and ``a @ 0`` vanish, ``a + 0`` is ``a``, ``0 - a`` is ``-a``."""
-    return _FoldZeros().visit(expr)
+    ``0 * a`` and ``a @ 0`` vanish, ``a + 0`` is ``a``, ``0 - a`` is ``-a``, and so does a
+    call ``f(0, ...)`` when ``linear(f)`` says f is linear in its first argument."""
+    return _FoldZeros(linear).visit(expr)

@@ -65,9 +65,10 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
         spec = module.specialize(func, tuple(wrt), frozenset(scalars), mode="forward")
         entry = (spec.primal,)
     else:
-        entry = (module.reserve(f"{func.__name__}_value_and_grad"),)
-        module.functions += reverse_function(module, func, wrt, scalars, entry, trace,
-                                             optimize)
+        entry = (module.reserve(f"{func.__name__}_value_and_grad"),
+                 module.reserve(f"{func.__name__}_grad"))
+        made = reverse_function(module, func, wrt, scalars, entry[:1], trace, optimize)
+        module.functions += made + [functions.grad_only(entry[1], made[0])]
     while module.pending:
         spec = module.pending.pop(0)
         if spec.mode == "forward":

@@ -157,6 +157,25 @@ def finalize(g, like):
 
 # -- helpers of the shipped templates ---------------------------------------------
 
+def broadcast_tangent(t, like):
+    """The tangent ``t`` in the shape of the result ``like`` it belongs to.
+
+    Forward mode needs no unbroadcast, but a tangent that passes an argument through
+    unchanged (``d[z] = d[x]`` of ``z = x + y`` with ``y`` constant) has the argument's
+    shape, which is smaller where the argument was broadcast; a sum or reshape downstream
+    would then see too few elements. Broadcast up (a read-only view, in ``like``'s dtype).
+    """
+    shape = shape_of(like)
+    if shape_of(t) == shape:
+        return t
+    return np.broadcast_to(np.asarray(t, dtype=getattr(like, "dtype", None)), shape)
+
+
+def _symbolic_zero(t) -> bool:
+    """Is ``t`` the zero a constant argument's tangent is replaced by (or a zero float)?"""
+    return type(t) is float and t == 0.0
+
+
 def _axes(axis, ndim: int) -> tuple:
     axes = axis if isinstance(axis, tuple) else (axis,)
     return tuple(sorted(a % ndim for a in axes))
@@ -205,9 +224,24 @@ def dot_adjoint(g, a, b, argnum: int):
     return matmul_adjoint(g, a, b, argnum)
 
 
+def dot_jvp(z, x, y, dx, dy):
+    """Tangent of ``z = np.dot(x, y)``: ``np.dot(dx, y) + np.dot(x, dy)``, without the term
+    of a constant argument (whose tangent is the scalar zero, of the wrong shape for dot)."""
+    if _symbolic_zero(dx):
+        return zeros_like(z) if _symbolic_zero(dy) else np.dot(x, dy)
+    if _symbolic_zero(dy):
+        return np.dot(dx, y)
+    return np.dot(dx, y) + np.dot(x, dy)
+
+
 def balanced_eq(x, z, y):
-    """1 where ``x`` is the max/min ``z``, 0.5 where ``x`` ties with ``y`` (autograd's split)."""
-    return (x == z) / (1.0 + (x == y))
+    """1 where ``x`` is the max/min ``z``, 0.5 where ``x`` ties with ``y`` (autograd's split),
+    in ``z``'s float dtype (so that a float32 derivative stays float32)."""
+    w = (x == z) / (1.0 + (x == y))
+    dtype = getattr(z, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and getattr(w, "dtype", dtype) != dtype:
+        w = w.astype(dtype)
+    return w
 
 
 def inverse_axes(axes):
@@ -219,6 +253,13 @@ def inverse_axes(axes):
     return tuple(int(i) for i in np.argsort([a % len(axes) for a in axes]))
 
 
+def transpose_axes(axes):
+    """The ``axes`` of ``np.transpose`` for the method call ``x.transpose(*axes)``."""
+    if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        axes = axes[0]
+    return None if axes is None or len(axes) == 0 else axes
+
+
 def astype_adjoint(g, y):
     """Gradient of ``y = x.astype(dtype)``: ``g`` for a float cast, zero for an integer or
     boolean one (whose result is piecewise constant)."""
@@ -227,13 +268,91 @@ def astype_adjoint(g, y):
     return np.zeros(shape_of(y))
 
 
-def norm_adjoint(g, y, x, ord=None, axis=None, keepdims=False):
-    """Gradient of ``np.linalg.norm(x, ord, axis, keepdims)`` for the 2- and Frobenius norms."""
+def astype_jvp(t, y):
+    """Tangent of ``y = x.astype(dtype)``: ``t`` cast to ``y``'s dtype for a float cast, zero
+    for an integer or boolean one."""
+    dtype = np.result_type(y)
+    if dtype.kind != "f":
+        return np.zeros(shape_of(y))
+    if isinstance(t, np.ndarray):
+        return t.astype(dtype, copy=False)
+    return dtype.type(t)
+
+
+def _check_norm(x, ord, axis) -> None:
     if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) > 1
                                                     or isinstance(axis, tuple))):
-        raise NotImplementedError(f"the gradient of np.linalg.norm with ord={ord!r} is not "
-                                  "implemented yet")
+        raise NotImplementedError(f"the derivative of np.linalg.norm with ord={ord!r} is "
+                                  "not implemented yet")
+
+
+def norm_adjoint(g, y, x, ord=None, axis=None, keepdims=False):
+    """Gradient of ``np.linalg.norm(x, ord, axis, keepdims)`` for the 2- and Frobenius norms."""
+    _check_norm(x, ord, axis)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, _axes(axis, np.ndim(x)))
         y = np.expand_dims(y, _axes(axis, np.ndim(x)))
     return g * x / y
+
+
+def norm_jvp(t, y, x, ord=None, axis=None, keepdims=False):
+    """Tangent of ``y = np.linalg.norm(x, ord, axis, keepdims)`` (2- and Frobenius norms):
+    ``sum(x * t) / y`` over the normed axes."""
+    _check_norm(x, ord, axis)
+    return np.sum(x * t, axis=axis, keepdims=keepdims) / y
+
+
+# -- what derivatives of derivatives need: the helpers above are differentiable too ----
+
+def broadcast_like(v, target):
+    """``v`` broadcast to the shape of ``target`` (the adjoint of `unbroadcast`)."""
+    return np.broadcast_to(v, shape_of(target))
+
+
+def matmul_adjoint_cotangent(u, a, b, argnum: int):
+    """d/dg of <u, matmul_adjoint(g, a, b, argnum)>: ``u @ b`` or ``a @ u``."""
+    return np.matmul(u, b) if argnum == 0 else np.matmul(a, u)
+
+
+def matmul_adjoint_partner(g, u, a, b, argnum: int, wrt: int):
+    """d/d(a or b) of <u, matmul_adjoint(g, a, b, argnum)>; the operand ``argnum`` only
+    gives the shape, so its derivative is zero."""
+    if wrt == argnum:
+        return zeros_like(a if wrt == 0 else b)
+    return matmul_adjoint(g, u, b, 1) if argnum == 0 else matmul_adjoint(g, a, u, 0)
+
+
+def matmul_adjoint_tangent(g, a, b, da, db, argnum: int):
+    """The tangent of matmul_adjoint(g, a, b, argnum) along the other operand."""
+    other = db if argnum == 0 else da
+    if np.ndim(other) == 0 and np.ndim(b if argnum == 0 else a) and other == 0:
+        return 0.0
+    return matmul_adjoint(g, a, db, 0) if argnum == 0 else matmul_adjoint(g, da, b, 1)
+
+
+def dot_adjoint_cotangent(u, a, b, argnum: int):
+    """d/dg of <u, dot_adjoint(g, a, b, argnum)>."""
+    return np.dot(u, b) if argnum == 0 else np.dot(a, u)
+
+
+def dot_adjoint_partner(g, u, a, b, argnum: int, wrt: int):
+    """d/d(a or b) of <u, dot_adjoint(g, a, b, argnum)>."""
+    if wrt == argnum:
+        return zeros_like(a if wrt == 0 else b)
+    return dot_adjoint(g, u, b, 1) if argnum == 0 else dot_adjoint(g, a, u, 0)
+
+
+def dot_adjoint_tangent(g, a, b, da, db, argnum: int):
+    """The tangent of dot_adjoint(g, a, b, argnum) along the other operand."""
+    other = db if argnum == 0 else da
+    if np.ndim(other) == 0 and np.ndim(b if argnum == 0 else a) and other == 0:
+        return 0.0
+    return dot_adjoint(g, a, db, 0) if argnum == 0 else dot_adjoint(g, da, b, 1)
+
+
+def linear_in_first():
+    """Functions that vanish when their first argument is zero (for folding zeros)."""
+    return {unbroadcast, unindex, item, sum_adjoint, matmul_adjoint, dot_adjoint,
+            broadcast_like, matmul_adjoint_cotangent, dot_adjoint_cotangent, astype_adjoint,
+            np.sum, np.mean, np.transpose, np.reshape, np.negative, np.broadcast_to,
+            np.expand_dims, np.squeeze, np.swapaxes, np.matmul, np.dot}

@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from s2sad.rules import adjoint, d, nondifferentiable
-from s2sad.runtime import (astype_adjoint, balanced_eq, count, dot_adjoint, inverse_axes,
-                           matmul_adjoint, sum_adjoint, unbroadcast)
+from s2sad.rules import adjoint, d, nondifferentiable, tangent
+from s2sad.runtime import (astype_adjoint, astype_jvp, balanced_eq, broadcast_tangent, count,
+                           dot_adjoint, dot_jvp, inverse_axes, matmul_adjoint, sum_adjoint,
+                           transpose_axes, unbroadcast)
 
 nondifferentiable(
     np.floor, np.ceil, np.round, np.rint, np.trunc, np.sign, np.argmax, np.argmin,
@@ -24,10 +25,20 @@ def add(z, x, y):
     d[y] = unbroadcast(d[z], y)
 
 
+@tangent(np.add)
+def add_tangent(z, x, y):
+    d[z] = broadcast_tangent(d[x] + d[y], z)
+
+
 @adjoint(np.subtract)
 def subtract(z, x, y):
     d[x] = unbroadcast(d[z], x)
     d[y] = unbroadcast(-d[z], y)
+
+
+@tangent(np.subtract)
+def subtract_tangent(z, x, y):
+    d[z] = broadcast_tangent(d[x] - d[y], z)
 
 
 @adjoint(np.multiply)
@@ -36,10 +47,20 @@ def multiply(z, x, y):
     d[y] = unbroadcast(d[z] * x, y)
 
 
+@tangent(np.multiply)
+def multiply_tangent(z, x, y):
+    d[z] = d[x] * y + x * d[y]
+
+
 @adjoint(np.divide)
 def divide(z, x, y):
     d[x] = unbroadcast(d[z] / y, x)
     d[y] = unbroadcast(-d[z] * z / y, y)
+
+
+@tangent(np.divide)
+def divide_tangent(z, x, y):
+    d[z] = d[x] / y - d[y] * z / y
 
 
 @adjoint(np.power)
@@ -48,9 +69,19 @@ def power(z, x, y):
     d[y] = unbroadcast(d[z] * z * np.log(np.where(x == 0, 1.0, x)), y)
 
 
+@tangent(np.power)
+def power_tangent(z, x, y):
+    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where(x == 0, 1.0, x))
+
+
 @adjoint(np.negative)
 def negative(y, x):
     d[x] = -d[y]
+
+
+@tangent(np.negative)
+def negative_tangent(y, x):
+    d[y] = -d[x]
 
 
 @adjoint(np.exp)
@@ -58,9 +89,19 @@ def exp(y, x):
     d[x] = d[y] * y
 
 
+@tangent(np.exp)
+def exp_tangent(y, x):
+    d[y] = d[x] * y
+
+
 @adjoint(np.log)
 def log(y, x):
     d[x] = d[y] / x
+
+
+@tangent(np.log)
+def log_tangent(y, x):
+    d[y] = d[x] / x
 
 
 @adjoint(np.sin)
@@ -68,9 +109,19 @@ def sin(y, x):
     d[x] = d[y] * np.cos(x)
 
 
+@tangent(np.sin)
+def sin_tangent(y, x):
+    d[y] = d[x] * np.cos(x)
+
+
 @adjoint(np.cos)
 def cos(y, x):
     d[x] = -d[y] * np.sin(x)
+
+
+@tangent(np.cos)
+def cos_tangent(y, x):
+    d[y] = -d[x] * np.sin(x)
 
 
 @adjoint(np.tanh)
@@ -78,9 +129,19 @@ def tanh(y, x):
     d[x] = d[y] * (1.0 - y * y)
 
 
+@tangent(np.tanh)
+def tanh_tangent(y, x):
+    d[y] = d[x] * (1.0 - y * y)
+
+
 @adjoint(np.sqrt)
 def sqrt(y, x):
     d[x] = d[y] * 0.5 / y
+
+
+@tangent(np.sqrt)
+def sqrt_tangent(y, x):
+    d[y] = d[x] * 0.5 / y
 
 
 @adjoint(np.abs, np.absolute)
@@ -88,9 +149,19 @@ def abs(y, x):
     d[x] = d[y] * np.sign(x)
 
 
+@tangent(np.abs, np.absolute)
+def abs_tangent(y, x):
+    d[y] = d[x] * np.sign(x)
+
+
 @adjoint(np.square)
 def square(y, x):
     d[x] = d[y] * 2.0 * x
+
+
+@tangent(np.square)
+def square_tangent(y, x):
+    d[y] = d[x] * 2.0 * x
 
 
 @adjoint(np.maximum)
@@ -99,10 +170,20 @@ def maximum(z, x, y):
     d[y] = unbroadcast(d[z] * balanced_eq(y, z, x), y)
 
 
+@tangent(np.maximum)
+def maximum_tangent(z, x, y):
+    d[z] = d[x] * balanced_eq(x, z, y) + d[y] * balanced_eq(y, z, x)
+
+
 @adjoint(np.minimum)
 def minimum(z, x, y):
     d[x] = unbroadcast(d[z] * balanced_eq(x, z, y), x)
     d[y] = unbroadcast(d[z] * balanced_eq(y, z, x), y)
+
+
+@tangent(np.minimum)
+def minimum_tangent(z, x, y):
+    d[z] = d[x] * balanced_eq(x, z, y) + d[y] * balanced_eq(y, z, x)
 
 
 @adjoint(np.where)
@@ -111,15 +192,30 @@ def where(z, condition, x, y):
     d[y] = unbroadcast(np.where(condition, 0.0, d[z]), y)
 
 
+@tangent(np.where)
+def where_tangent(z, condition, x, y):
+    d[z] = broadcast_tangent(np.where(condition, d[x], d[y]), z)
+
+
 # -- reductions -------------------------------------------------------------------
 @adjoint(np.sum, np.ndarray.sum)
 def sum(y, x, axis=None, dtype=None, out=None, keepdims=False):
     d[x] = sum_adjoint(d[y], x, axis, keepdims)
 
 
+@tangent(np.sum, np.ndarray.sum)
+def sum_tangent(y, x, axis=None, dtype=None, out=None, keepdims=False):
+    d[y] = np.sum(d[x], axis=axis, dtype=dtype, keepdims=keepdims)
+
+
 @adjoint(np.mean, np.ndarray.mean)
 def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
     d[x] = sum_adjoint(d[y] / count(x, axis), x, axis, keepdims)
+
+
+@tangent(np.mean, np.ndarray.mean)
+def mean_tangent(y, x, axis=None, dtype=None, out=None, keepdims=False):
+    d[y] = np.mean(d[x], axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 # -- products ---------------------------------------------------------------------
@@ -129,10 +225,20 @@ def matmul(z, x, y):
     d[y] = matmul_adjoint(d[z], x, y, 1)
 
 
+@tangent(np.matmul)
+def matmul_tangent(z, x, y):
+    d[z] = d[x] @ y + x @ d[y]
+
+
 @adjoint(np.dot, np.ndarray.dot)
 def dot(z, x, y):
     d[x] = dot_adjoint(d[z], x, y, 0)
     d[y] = dot_adjoint(d[z], x, y, 1)
+
+
+@tangent(np.dot, np.ndarray.dot)
+def dot_tangent(z, x, y):
+    d[z] = dot_jvp(z, x, y, d[x], d[y])
 
 
 # -- shape ------------------------------------------------------------------------
@@ -141,9 +247,19 @@ def reshape(y, x, shape=None, order="C"):
     d[x] = np.reshape(d[y], np.shape(x), order=order)
 
 
+@tangent(np.reshape)
+def reshape_tangent(y, x, shape=None, order="C"):
+    d[y] = np.reshape(d[x], shape, order=order)
+
+
 @adjoint(np.ndarray.reshape)
 def reshape_method(y, x, *shape, order="C"):
     d[x] = np.reshape(d[y], np.shape(x), order=order)
+
+
+@tangent(np.ndarray.reshape)
+def reshape_method_tangent(y, x, *shape, order="C"):
+    d[y] = np.reshape(d[x], np.shape(y), order=order)
 
 
 @adjoint(np.transpose)
@@ -151,9 +267,19 @@ def transpose(y, x, axes=None):
     d[x] = np.transpose(d[y], inverse_axes((axes,)))
 
 
+@tangent(np.transpose)
+def transpose_tangent(y, x, axes=None):
+    d[y] = np.transpose(d[x], axes)
+
+
 @adjoint(np.ndarray.transpose)
 def transpose_method(y, x, *axes):
     d[x] = np.transpose(d[y], inverse_axes(axes))
+
+
+@tangent(np.ndarray.transpose)
+def transpose_method_tangent(y, x, *axes):
+    d[y] = np.transpose(d[x], transpose_axes(axes))
 
 
 @adjoint(np.ndarray.T)
@@ -161,6 +287,16 @@ def T(y, x):
     d[x] = np.transpose(d[y])
 
 
+@tangent(np.ndarray.T)
+def T_tangent(y, x):
+    d[y] = np.transpose(d[x])
+
+
 @adjoint(np.ndarray.astype)
 def astype(y, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
     d[x] = astype_adjoint(d[y], y)
+
+
+@tangent(np.ndarray.astype)
+def astype_tangent(y, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    d[y] = astype_jvp(d[x], y)

@@ -1,11 +1,12 @@
 """Rules for Python's operators and builtins (``a + b`` is ``operator.add(a, b)``)."""
 
 import operator
+from builtins import float  # templates may only use names their module defines
 
 import numpy as np
 
 from s2sad.rules import adjoint, d, nondifferentiable, tangent
-from s2sad.runtime import matmul_adjoint, unbroadcast, unindex
+from s2sad.runtime import broadcast_tangent, matmul_adjoint, unbroadcast, unindex
 
 nondifferentiable(
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
@@ -22,10 +23,20 @@ def add(z, x, y):
     d[y] = unbroadcast(d[z], y)
 
 
+@tangent(operator.add)
+def add_tangent(z, x, y):
+    d[z] = broadcast_tangent(d[x] + d[y], z)
+
+
 @adjoint(operator.sub)
 def sub(z, x, y):
     d[x] = unbroadcast(d[z], x)
     d[y] = unbroadcast(-d[z], y)
+
+
+@tangent(operator.sub)
+def sub_tangent(z, x, y):
+    d[z] = broadcast_tangent(d[x] - d[y], z)
 
 
 @adjoint(operator.mul)
@@ -34,10 +45,20 @@ def mul(z, x, y):
     d[y] = unbroadcast(d[z] * x, y)
 
 
+@tangent(operator.mul)
+def mul_tangent(z, x, y):
+    d[z] = d[x] * y + x * d[y]
+
+
 @adjoint(operator.truediv)
 def truediv(z, x, y):
     d[x] = unbroadcast(d[z] / y, x)
     d[y] = unbroadcast(-d[z] * z / y, y)
+
+
+@tangent(operator.truediv)
+def truediv_tangent(z, x, y):
+    d[z] = d[x] / y - d[y] * z / y
 
 
 @adjoint(operator.pow)
@@ -46,10 +67,20 @@ def pow(z, x, y):
     d[y] = unbroadcast(d[z] * z * np.log(np.where(x == 0, 1.0, x)), y)
 
 
+@tangent(operator.pow)
+def pow_tangent(z, x, y):
+    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where(x == 0, 1.0, x))
+
+
 @adjoint(operator.mod)
 def mod(z, x, y):
     d[x] = unbroadcast(d[z], x)
     d[y] = unbroadcast(-d[z] * np.floor_divide(x, y), y)
+
+
+@tangent(operator.mod)
+def mod_tangent(z, x, y):
+    d[z] = broadcast_tangent(d[x] - d[y] * np.floor_divide(x, y), z)
 
 
 @adjoint(operator.matmul)
@@ -58,9 +89,19 @@ def matmul(z, x, y):
     d[y] = matmul_adjoint(d[z], x, y, 1)
 
 
+@tangent(operator.matmul)
+def matmul_tangent(z, x, y):
+    d[z] = d[x] @ y + x @ d[y]
+
+
 @adjoint(operator.neg)
 def neg(y, x):
     d[x] = -d[y]
+
+
+@tangent(operator.neg)
+def neg_tangent(y, x):
+    d[y] = -d[x]
 
 
 @adjoint(operator.pos)
@@ -68,9 +109,19 @@ def pos(y, x):
     d[x] = d[y]
 
 
+@tangent(operator.pos)
+def pos_tangent(y, x):
+    d[y] = d[x]
+
+
 @adjoint(operator.getitem)
 def getitem(y, x, index):
     d[x] = unindex(d[y], x, index)
+
+
+@tangent(operator.getitem)
+def getitem_tangent(y, x, index):
+    d[y] = d[x][index]  # an array's or a tuple's tangent, indexed as the value is
 
 
 @adjoint(abs)
@@ -78,22 +129,16 @@ def abs_(y, x):
     d[x] = d[y] * np.sign(x)
 
 
+@tangent(abs)
+def abs_tangent(y, x):
+    d[y] = d[x] * np.sign(x)
+
+
 @adjoint(float)
 def float_(y, x):
     d[x] = d[y]
 
 
-# -- forward mode -------------------------------------------------------------------
-@tangent(operator.add)
-def add_tangent(z, x, y):
-    d[z] = d[x] + d[y]
-
-
-@tangent(operator.sub)
-def sub_tangent(z, x, y):
-    d[z] = d[x] - d[y]
-
-
-@tangent(operator.mul)
-def mul_tangent(z, x, y):
-    d[z] = d[x] * y + x * d[y]
+@tangent(float)
+def float_tangent(y, x):
+    d[y] = float(d[x])

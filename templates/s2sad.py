@@ -1,6 +1,106 @@
-"""Rules for s2sad's own primitives."""
+"""Rules for s2sad's own primitives and runtime helpers.
 
-from s2sad.rules import nondifferentiable
-from s2sad.runtime import stop_gradient
+Generated derivatives call these helpers; with their rules, a derivative can be
+differentiated again (grad of grad, jvp of grad) like any other code.
+"""
 
-nondifferentiable(stop_gradient)
+import numpy as np
+
+from s2sad.rules import adjoint, d, nondifferentiable, tangent
+from s2sad.runtime import (Tape, astype_adjoint, balanced_eq, broadcast_like, count,
+                           dot_adjoint, dot_adjoint_cotangent, dot_adjoint_partner,
+                           dot_adjoint_tangent, inverse_axes, item, matmul_adjoint,
+                           matmul_adjoint_cotangent, matmul_adjoint_partner,
+                           matmul_adjoint_tangent, ones_like, shape_of, stop_gradient,
+                           sum_adjoint, unbroadcast, unindex, zeros_like)
+
+# Third derivatives through matrix products would need rules for the *_cotangent and
+# *_partner helpers below as well; second derivatives do not.
+
+nondifferentiable(stop_gradient, ones_like, zeros_like, count, balanced_eq, inverse_axes,
+                  Tape, shape_of, reversed, np.floor_divide)
+
+
+@adjoint(unbroadcast)
+def unbroadcast_adjoint(y, g, like):
+    d[g] = broadcast_like(d[y], g)
+
+
+@tangent(unbroadcast)
+def unbroadcast_tangent(y, g, like):
+    d[y] = unbroadcast(d[g], like)
+
+
+@adjoint(broadcast_like)
+def broadcast_like_adjoint(y, v, target):
+    d[v] = unbroadcast(d[y], v)
+
+
+@tangent(broadcast_like)
+def broadcast_like_tangent(y, v, target):
+    d[y] = broadcast_like(d[v], target)
+
+
+@adjoint(sum_adjoint)
+def sum_adjoint_adjoint(y, g, x, axis=None, keepdims=False):
+    d[g] = np.sum(d[y], axis=axis, keepdims=keepdims)
+
+
+@tangent(sum_adjoint)
+def sum_adjoint_tangent(y, g, x, axis=None, keepdims=False):
+    d[y] = sum_adjoint(d[g], x, axis, keepdims)
+
+
+@adjoint(unindex)
+def unindex_adjoint(y, g, like, index):
+    d[g] = d[y][index]
+
+
+@tangent(unindex)
+def unindex_tangent(y, g, like, index):
+    d[y] = unindex(d[g], like, index)
+
+
+@adjoint(item)
+def item_adjoint(y, g, k):
+    d[g] = unindex(d[y], g, k)
+
+
+@tangent(item)
+def item_tangent(y, g, k):
+    d[y] = item(d[g], k)
+
+
+@adjoint(astype_adjoint)
+def astype_adjoint_adjoint(out, g, y):
+    d[g] = astype_adjoint(d[out], y)
+
+
+@tangent(astype_adjoint)
+def astype_adjoint_tangent(out, g, y):
+    d[out] = astype_adjoint(d[g], y)
+
+
+@adjoint(matmul_adjoint)
+def matmul_adjoint_adjoint(y, g, a, b, argnum):
+    d[g] = matmul_adjoint_cotangent(d[y], a, b, argnum)
+    d[a] = matmul_adjoint_partner(g, d[y], a, b, argnum, 0)
+    d[b] = matmul_adjoint_partner(g, d[y], a, b, argnum, 1)
+
+
+@tangent(matmul_adjoint)
+def matmul_adjoint_tangent_rule(y, g, a, b, argnum):
+    d[y] = matmul_adjoint(d[g], a, b, argnum) + matmul_adjoint_tangent(g, a, b, d[a], d[b],
+                                                                       argnum)
+
+
+@adjoint(dot_adjoint)
+def dot_adjoint_adjoint(y, g, a, b, argnum):
+    d[g] = dot_adjoint_cotangent(d[y], a, b, argnum)
+    d[a] = dot_adjoint_partner(g, d[y], a, b, argnum, 0)
+    d[b] = dot_adjoint_partner(g, d[y], a, b, argnum, 1)
+
+
+@tangent(dot_adjoint)
+def dot_adjoint_tangent_rule(y, g, a, b, argnum):
+    d[y] = dot_adjoint(d[g], a, b, argnum) + dot_adjoint_tangent(g, a, b, d[a], d[b], argnum)

@@ -117,11 +117,30 @@ class Forward:
                            self.template_binder(template))
         out = [stmt] + list(inst.temps)
         for _, expr in inst.contributions:
-            expr = fold_zeros(expr)
+            expr = fold_zeros(expr, self.is_linear)
             if is_zero(expr):
                 expr = S.call(self.helper("zeros_like"), S.name(target))
             out.append(S.assign(grad, expr))
         return out
+
+    def is_linear(self, func) -> bool:
+        """Whether the called expression is a function linear in its first argument."""
+        from ..analyze import resolve
+        from ..parse import MISSING
+        from ..runtime import linear_in_first
+        if isinstance(func, gast.Name):
+            value = self.module.bindings.get(func.id, MISSING)
+        else:
+            root = func
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            if not isinstance(root, gast.Name) or root.id not in self.module.bindings:
+                return False
+            value = resolve(func, _Bindings(self.module.bindings))
+        try:
+            return value in linear_in_first()
+        except TypeError:
+            return False
 
     def template_binder(self, template):
         def bind(name: str) -> str:
@@ -155,3 +174,14 @@ class Forward:
         targets = S.tuple_([S.name(target, store=True),
                             S.name(self.namer.grad(target), store=True)], store=True)
         return [gast.Assign(targets=[targets], value=new_call, type_comment=None)]
+
+
+class _Bindings:
+    """The generated module's namespace, looked up like a `Scope`."""
+
+    def __init__(self, bindings: dict) -> None:
+        self.bindings = bindings
+
+    def lookup(self, name: str):
+        from ..parse import MISSING
+        return self.bindings.get(name, MISSING)

@@ -93,3 +93,14 @@ def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
 
 def _copy_arguments(args: gast.arguments) -> gast.arguments:
     return S.substitute(args, {})
+
+
+def grad_only(name: str, value_and_grad: gast.FunctionDef) -> gast.FunctionDef:
+    """``def name(params): return value_and_grad(params)[1]``: the gradient as a function
+    of its own, which s2sad can differentiate again (grad of grad, jvp of grad)."""
+    params = [a.id for a in value_and_grad.args.args]
+    body = S.quote(f"value, grads = {value_and_grad.name}({', '.join(params)})\n"
+                   "return grads")
+    node = S.function(name, params, body)
+    node.args = _copy_arguments(value_and_grad.args)
+    return node
