@@ -78,14 +78,26 @@ def _cached_derivative(func, wrt, kind, scalars, optimize):
     return derivative, path
 
 
+_PARAMETERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def _parameters(func) -> list[str]:
     func = _target(func)
+    try:
+        return _PARAMETERS[func]
+    except (KeyError, TypeError):
+        pass
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError):
         raise TypeError(f"{func!r} is not a Python function s2sad can read") from None
-    return [p.name for p in sig.parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    names = [p.name for p in sig.parameters.values()
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    try:
+        _PARAMETERS[func] = names
+    except TypeError:
+        pass
+    return names
 
 
 def _wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
@@ -261,8 +273,8 @@ def vjp(func: Callable, *args, optimize: bool = True):
 def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
     """Forward mode: ``(func(*primals), tangent of the output along tangents)``.
 
-    ``tangents`` has one entry per primal (None, or anything, for non-float ones,
-    which are constants). The tangent has the structure, shape and dtype of the output.
+    ``tangents`` has one entry per primal; None marks a primal as a constant (non-float
+    primals always are). The tangent has the structure, shape and dtype of the output.
 
     >>> import numpy as np, s2sad
     >>> def f(x, y):
@@ -277,10 +289,11 @@ def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
         raise TypeError(f"jvp({func.__qualname__}, primals, tangents) needs {len(params)} "
                         f"primal(s) {params} and as many tangents; got {len(primals)} and "
                         f"{len(tangents)}")
-    active = tuple(p for p, a in zip(params, primals) if _differentiable(a))
+    active = tuple(p for p, a, t in zip(params, primals, tangents)
+                   if _differentiable(a) and t is not None)
     if not active:
-        raise TypeError(f"jvp of {func.__qualname__}: no primal is a float, so there is "
-                        "nothing to differentiate")
+        raise TypeError(f"jvp of {func.__qualname__}: no float primal has a tangent, so "
+                        "there is nothing to differentiate")
     for p, a, t in zip(params, primals, tangents):
         if p in active and np.shape(t) != np.shape(a):
             raise ValueError(f"the tangent for {p!r} has shape {np.shape(t)}; the primal "

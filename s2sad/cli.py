@@ -77,10 +77,8 @@ def highlight(text: str, color: str) -> str:
 def show(args) -> int:
     import s2sad
     from s2sad import pipeline
-    from s2sad.api import _wrt_names
-    if args.mode == "forward":
-        raise CommandError("forward mode is not available yet: only --mode reverse is "
-                           "implemented in this version of s2sad")
+    from s2sad.api import _compile, _wrt_names
+    kind = "jvp" if args.mode == "forward" else "value_and_grad"
     module = import_file(args.file)
     failures = 0
     for func in functions_of(module, args.function):
@@ -88,9 +86,12 @@ def show(args) -> int:
             if args.stages:
                 names, _ = _wrt_names(func, parse_wrt(args.wrt))
                 trace: list = []
-                pipeline.derive(func, names, optimize=not args.no_optimize, trace=trace)
+                pipeline.derive(func, names, kind, optimize=not args.no_optimize, trace=trace)
                 text = "".join(f"# ==== {stage} ====\n{source.rstrip()}\n\n"
                                for stage, source in trace)
+            elif args.mode == "forward":
+                names, _ = _wrt_names(func, parse_wrt(args.wrt))
+                text = _compile(func, names, kind, not args.no_optimize).derivative.source
             else:
                 df = s2sad.grad(func, wrt=parse_wrt(args.wrt), optimize=not args.no_optimize)
                 text = s2sad.source(df)

@@ -6,7 +6,8 @@ file adds a forward-mode driver. For each row and case it writes a module
     def g(x, y):
         return <snippet>
 
-    def s_x(x):                      # one per float parameter, the others module data
+    def s_x(x):                      # one per parameter
+        y = CONSTANT_y               # the others: module data, constants
         return np.sum(<snippet>)
 
 and checks, along a random tangent direction ``v`` (one entry per float argument):
@@ -59,7 +60,7 @@ def g({params}):
 PARTIAL = """
 
 def s_{p}({p}):
-    return np.sum({snippet})
+{constants}    return np.sum({snippet})
 """
 
 ORACLE = """\
@@ -83,8 +84,10 @@ def _load(directory, row: Row):
         name = f"forward_rule_case_{len(_MODULES)}"
         path = directory / f"{name}.py"
         text = MODULE.format(params=row.params, snippet=row.snippet)
-        for p in row.params.split(", "):
-            text += PARTIAL.format(p=p, snippet=row.snippet)
+        names = row.params.split(", ")
+        for p in names:
+            constants = "".join(f"    {q} = CONSTANT_{q}\n" for q in names if q != p)
+            text += PARTIAL.format(p=p, constants=constants, snippet=row.snippet)
         path.write_text(text)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
@@ -133,8 +136,10 @@ def _oracle(row: Row, module, args, directions, out):
 
 
 def _assert_like(t, out, what):
-    """A tangent has the type, shape and dtype of the output it belongs to."""
-    if isinstance(out, np.ndarray):
+    """A tangent has the type, shape and dtype of the (float) output it belongs to."""
+    if not _is_float_arg(out):  # a comparison's or a cast's bool or int: only zeros
+        assert np.shape(t) == np.shape(out), (what, np.shape(t))
+    elif isinstance(out, np.ndarray):
         assert isinstance(t, np.ndarray), (what, type(t))
         assert t.shape == out.shape and t.dtype == out.dtype, (what, t.shape, t.dtype)
     else:
@@ -148,7 +153,7 @@ def run_row(row: Row, case, directory, seed: int):
     module = _load(directory, row)
     names = row.params.split(", ")
     out = module.g(*args)
-    single = any(getattr(a, "dtype", None) == np.float32 for a in args)
+    single = any(getattr(a, "dtype", None) == np.float32 for a in args + [out])
     tol = 2e-4 if single else (1e-5 if row.oracle == FD else 1e-9)
     expected = _oracle(row, module, args, directions, out)
 
@@ -163,7 +168,7 @@ def run_row(row: Row, case, directory, seed: int):
         for i, t in expected.items():
             for k, (name, arg) in enumerate(zip(names, args)):
                 if k != i:
-                    setattr(module, name, arg)
+                    setattr(module, f"CONSTANT_{name}", arg)
             partial = getattr(module, f"s_{names[i]}")
             _, got = s2sad.jvp(partial, (args[i],), (directions[i],))
             _close(got, np.sum(t), tol, f"jvp of the sum along {names[i]} alone")

@@ -117,11 +117,21 @@ class Forward:
                            self.template_binder(template))
         out = [stmt] + list(inst.temps)
         for _, expr in inst.contributions:
-            expr = fold_zeros(expr, self.is_linear)
+            expr = self.same_shape(fold_zeros(expr, self.is_linear), target)
             if is_zero(expr):
                 expr = S.call(self.helper("zeros_like"), S.name(target))
             out.append(S.assign(grad, expr))
         return out
+
+    def same_shape(self, expr, target: str):
+        """``broadcast_tangent(t, result)`` is ``t`` when the result is a number: the
+        tangents of numbers are numbers."""
+        from ..runtime import broadcast_tangent
+        if (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
+                and self.module.bindings.get(expr.func.id) is broadcast_tangent
+                and target in self.scalars):
+            return expr.args[0]
+        return expr
 
     def is_linear(self, func) -> bool:
         """Whether the called expression is a function linear in its first argument."""
