@@ -18,7 +18,7 @@ import types
 
 from . import cache, pipeline, rules
 from .load import load
-from .runtime import Tape, cotangent, finalize
+from .runtime import Tape, cotangent, finalize, shape_of
 
 _MEMO: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -295,7 +295,7 @@ def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
         raise TypeError(f"jvp of {func.__qualname__}: no float primal has a tangent, so "
                         "there is nothing to differentiate")
     for p, a, t in zip(params, primals, tangents):
-        if p in active and np.shape(t) != np.shape(a):
+        if p in active and shape_of(t) != shape_of(a):
             raise ValueError(f"the tangent for {p!r} has shape {np.shape(t)}; the primal "
                              f"has shape {np.shape(a)}")
     compiled = _compile(func, active, "jvp", optimize, _numbers(params, primals))
