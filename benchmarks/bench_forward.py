@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from bench_reverse import median_times, mlp_loss, row, scalar_loop
 
 import s2sad
-from bench_reverse import median_times, mlp_loss, row, scalar_loop
 
 
 def main() -> None:

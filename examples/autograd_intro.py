@@ -9,7 +9,6 @@ import numpy as np
 
 import s2sad
 
-
 # In [1]: x = arange(4.0)
 x = np.arange(4.0)
 
@@ -80,7 +79,7 @@ def check_all(verbose: bool = False) -> list[tuple[str, bool]]:
     grad_square = s2sad.grad(forward_square)(x)
     report("grad of (x * x).sum() == 2 * x", grad_square, np.array_equal(grad_square, 2 * x))
 
-    z, u = forward_detached(x)
+    _, u = forward_detached(x)
     grad_detached = s2sad.grad(forward_detached)(x)
     report("grad with stop_gradient == u", grad_detached, np.array_equal(grad_detached, u))
 

@@ -14,9 +14,22 @@ from .rules import adjoint, d, nondifferentiable, tangent
 from .runtime import stop_gradient
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "source",
-    "stop_gradient",
-    "adjoint", "tangent", "nondifferentiable", "d",
-    "TransformError", "UnsupportedConstructError", "MissingRuleError", "NoSourceError",
+    "MissingRuleError",
+    "NoSourceError",
+    "TransformError",
+    "UnsupportedConstructError",
     "__version__",
+    "adjoint",
+    "d",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "nondifferentiable",
+    "source",
+    "stop_gradient",
+    "tangent",
+    "value_and_grad",
+    "vjp",
 ]

@@ -9,18 +9,17 @@ its input.
 from __future__ import annotations
 
 import inspect
+import types
 import weakref
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
-
-import types
 
 from . import cache, pipeline, rules
 from .load import load
 from .runtime import Tape, cotangent, finalize, shape_of
 
-_MEMO: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class _Compiled:
@@ -78,7 +77,7 @@ def _cached_derivative(func, wrt, kind, scalars, optimize):
     return derivative, path
 
 
-_PARAMETERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_PARAMETERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _parameters(func) -> list[str]:
@@ -128,7 +127,7 @@ def _wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
 def _differentiable(value) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return False
-    if isinstance(value, float) or isinstance(value, np.floating):
+    if isinstance(value, (float, np.floating)):
         return True
     if isinstance(value, np.ndarray):
         return value.dtype.kind == "f"

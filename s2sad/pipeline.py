@@ -25,8 +25,8 @@ from .optimize import propagate_copies, prune
 from .parse import MISSING, parse_function
 from .rules import registry
 from .transform import functions
-from .transform.module import ModuleBuilder
 from .transform.forward import Forward, jvp_function
+from .transform.module import ModuleBuilder
 from .transform.reverse import Reverse, Sweeps
 
 VERSION = "0.1.0"

@@ -55,7 +55,7 @@ class Template:
     origin: str
 
     @classmethod
-    def from_function(cls, fn) -> "Template":
+    def from_function(cls, fn) -> Template:
         source = textwrap.dedent(inspect.getsource(fn))
         node = gast.parse(source).body[0]
         sig = inspect.signature(fn)
@@ -202,7 +202,7 @@ def nondifferentiable(*keys) -> None:
 def _template_dir() -> Path:
     spec = importlib.util.find_spec("s2sad.templates")
     if spec is not None and spec.submodule_search_locations:
-        return Path(list(spec.submodule_search_locations)[0])
+        return Path(next(iter(spec.submodule_search_locations)))
     # a source checkout: templates/ sits beside the package
     return Path(__file__).resolve().parent.parent / "templates"
 

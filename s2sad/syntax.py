@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from typing import Iterable
+from collections.abc import Iterable
 
 import gast
 

@@ -205,6 +205,11 @@ def test_generated_source_golden():
                 # small.py:{line + 4}: y = -x
                 dx = -dy
             return (y, dx)
+
+
+        def branch_grad(x):
+            value, grads = branch_value_and_grad(x)
+            return grads
         """)
 
 

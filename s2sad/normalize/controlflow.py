@@ -137,9 +137,9 @@ def _dedupe(stmts: list) -> list:
     """Drop a statement that repeats the one before it (``stop = True`` twice)."""
     out: list = []
     for stmt in stmts:
-        for field in ("body", "orelse"):
-            if hasattr(stmt, field) and isinstance(getattr(stmt, field), list):
-                setattr(stmt, field, _dedupe(getattr(stmt, field)))
+        for part in ("body", "orelse"):
+            if hasattr(stmt, part) and isinstance(getattr(stmt, part), list):
+                setattr(stmt, part, _dedupe(getattr(stmt, part)))
         if out and isinstance(stmt, gast.Assign) and S.unparse(out[-1]) == S.unparse(stmt):
             continue
         out.append(stmt)

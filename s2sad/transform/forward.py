@@ -24,7 +24,7 @@ from .instantiate import bind_arguments, instantiate
 from .reverse import call_arguments
 
 
-def jvp_function(name: str, core, fwd: "Forward", body: list, active: list[str], ret):
+def jvp_function(name: str, core, fwd: Forward, body: list, active: list[str], ret):
     """``def name(d<active>..., params...): body; return value, d<value>``."""
     tangent = fwd.tangent(ret)
     if isinstance(ret, gast.Name) and not fwd.act.active(ret.id) or not isinstance(
@@ -109,7 +109,7 @@ class Forward:
             raise missing_rule(stmt.value, op, self.parsed.filename, "tangent")
         template = rule.tangent
         args, keywords = call_arguments(stmt.value, self.classify.locals)
-        where = lambda msg, hint="", cls=TransformError: at(stmt, self.parsed.filename,  # noqa
+        where = lambda msg, hint="", cls=TransformError: at(stmt, self.parsed.filename,
                                                              msg, hint, cls)
         bound = bind_arguments(template, target, args, keywords, where)
         result = template.params[0]

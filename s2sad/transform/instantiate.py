@@ -32,9 +32,8 @@ def bind_arguments(template, result: str, args: list, keywords: dict, where) -> 
     extra = list(args[len(params):])
     for param, arg in zip(params, args):
         bound[param] = arg
-    if extra:
-        if template.vararg is None:
-            raise where(f"too many positional arguments for the rule at {template.origin}")
+    if extra and template.vararg is None:
+        raise where(f"too many positional arguments for the rule at {template.origin}")
     if template.vararg is not None:
         bound[template.vararg] = S.tuple_(extra)
     for key, value in keywords.items():

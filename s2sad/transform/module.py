@@ -52,6 +52,7 @@ def import_recipe(value):
 def resolve_recipe(recipe, scopes=()):
     """The value a recipe names (`import_recipe`, or ``["free", scope index, name]``)."""
     import importlib
+
     from ..parse import MISSING
     if recipe[0] == "free":
         return scopes[recipe[1]].lookup(recipe[2])
@@ -146,5 +147,5 @@ def _same(a, b) -> bool:
         return True
     try:
         return bool(a == b) and type(a) is type(b)
-    except Exception:  # arrays and other values without a plain ==
+    except Exception:  # noqa: BLE001 - arrays and other values without a plain ==
         return False
