@@ -13,9 +13,11 @@ import types
 import weakref
 from collections.abc import Callable
 
+import gast
 import numpy as np
 
 from . import cache, pipeline, rules
+from .analyze import resolve
 from .load import load
 from .runtime import Tape, cotangent, finalize, shape_of
 
@@ -26,9 +28,18 @@ class _Compiled:
     def __init__(self, derivative: pipeline.Derivative, scope: dict, path=None) -> None:
         self.derivative = derivative
         self.path = path
+        # the helper functions it was generated from, and where the caller finds them
+        self.callees = [(derivative.scopes[caller], gast.parse(expr, mode="eval").body,
+                         derivative.scopes[k + 1].func)
+                        for k, (caller, expr, *_) in enumerate(derivative.callees)]
         self.entry = [scope[name] for name in derivative.entry]
         self.scope = scope
         self.live = [(bound, s, name) for bound, s, name in derivative.live]
+
+    def current(self) -> bool:
+        """Whether every helper is still the function it was generated from (a reloaded
+        module rebinds its names; Python then calls the new function, and so must we)."""
+        return all(resolve(expr, scope) is func for scope, expr, func in self.callees)
 
     def refresh(self) -> None:
         """Re-read module-level data the derivative uses (a constant may have changed)."""
@@ -50,6 +61,8 @@ def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool,
         per_func = _MEMO.setdefault(func, {})
     except TypeError:
         per_func = {}
+    if key in per_func and not per_func[key].current():
+        del per_func[key]
     if key not in per_func:
         derivative, path = _cached_derivative(func, wrt, kind, scalars, optimize)
         scope = load(derivative.source, derivative.namespace, func.__name__, path)
@@ -193,7 +206,7 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
             _check(func, name, args[pos])
         numbers = _numbers(params, args)
         version = versions.get(numbers)
-        if version is None:
+        if version is None or version.callees and not version.current():
             version = versions[numbers] = _compile(func, names, "value_and_grad", optimize,
                                                    numbers)
         if version.live:

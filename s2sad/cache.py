@@ -154,7 +154,8 @@ def lookup(cache_dir: Path, entry_key: str, func, version: str):
         meta = json.loads(last[len(MARK):]) if last.startswith(MARK) else None
     except ValueError:
         meta = None
-    if not meta or meta.get("key") != entry_key or meta.get("sha256") != _sha(body):
+    if not isinstance(meta, dict) or meta.get("key") != entry_key \
+            or meta.get("sha256") != _sha(body):
         warn_once("corrupt", f"s2sad cache entry {path} is damaged (truncated, corrupt or "
                              "edited); it was not run and is being regenerated")
         return None
@@ -180,7 +181,7 @@ def lookup(cache_dir: Path, entry_key: str, func, version: str):
         if recipe[0] == "free" and is_live(value):
             live.append((name, scopes[recipe[1]], recipe[2]))
     return Derivative(body, namespace, tuple(meta["entry"]), live, [], meta["recipes"],
-                      meta["callees"]), path
+                      meta["callees"], scopes), path
 
 
 def store(cache_dir: Path, entry_key: str, derivative, scopes, version: str) -> Path | None:

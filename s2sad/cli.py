@@ -137,7 +137,8 @@ def parser() -> argparse.ArgumentParser:
     sh.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     sh.add_argument("--stages", action="store_true",
                     help="print the source after each pipeline stage")
-    sh.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sh.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                    help="show full tracebacks on errors")
     ca = commands.add_parser("cache", help="inspect or clear the derivative cache")
     ca.add_argument("action", choices=["info", "clear"])
     return top

@@ -164,7 +164,10 @@ def broadcast_tangent(t, like):
     unchanged (``d[z] = d[x]`` of ``z = x + y`` with ``y`` constant) has the argument's
     shape, which is smaller where the argument was broadcast; a sum or reshape downstream
     would then see too few elements. Broadcast up (a read-only view, in ``like``'s dtype).
+    Tuples and lists (``+`` concatenates them, and their tangents alike) are left as they are.
     """
+    if isinstance(like, (tuple, list)):
+        return t
     shape = shape_of(like)
     if shape_of(t) == shape:
         return t
