@@ -13,11 +13,9 @@ import types
 import weakref
 from collections.abc import Callable
 
-import gast
 import numpy as np
 
 from . import cache, pipeline, rules
-from .analyze import resolve
 from .load import load
 from .runtime import Tape, cotangent, finalize, shape_of
 
@@ -29,8 +27,7 @@ class _Compiled:
         self.derivative = derivative
         self.path = path
         # the helper functions it was generated from, and where the caller finds them
-        self.callees = [(derivative.scopes[caller], gast.parse(expr, mode="eval").body,
-                         derivative.scopes[k + 1].func)
+        self.callees = [(derivative.scopes[caller], expr, derivative.scopes[k + 1].func)
                         for k, (caller, expr, *_) in enumerate(derivative.callees)]
         self.entry = [scope[name] for name in derivative.entry]
         self.scope = scope
@@ -39,7 +36,8 @@ class _Compiled:
     def current(self) -> bool:
         """Whether every helper is still the function it was generated from (a reloaded
         module rebinds its names; Python then calls the new function, and so must we)."""
-        return all(resolve(expr, scope) is func for scope, expr, func in self.callees)
+        return all(cache.resolve_path(expr, scope) is func
+                   for scope, expr, func in self.callees)
 
     def refresh(self) -> None:
         """Re-read module-level data the derivative uses (a constant may have changed)."""

@@ -21,7 +21,6 @@ import types
 import warnings
 from pathlib import Path
 
-import gast
 import platformdirs
 
 from .parse import MISSING, Scope
@@ -80,6 +79,15 @@ def _usable(path: Path) -> Path | None:
     return path
 
 
+def resolve_path(path: str, scope):
+    """The value of a dotted name (``helper``, ``layers.dense``) in a function's scope."""
+    first, *rest = path.split(".")
+    value = scope.lookup(first)
+    for attr in rest:
+        value = getattr(value, attr, MISSING) if value is not MISSING else MISSING
+    return value
+
+
 def function_source(func) -> str:
     """The lines of ``func`` in its file, from its first line to its last line of code.
 
@@ -113,11 +121,17 @@ _implementation: list[str] = []
 def implementation_digest() -> str:
     """A hash of s2sad's own code: a changed transformer never reuses old entries."""
     if not _implementation:
+        # sizes and modification times: any edit of s2sad's code changes them, and
+        # reading 30 stat records is much cheaper than reading 30 files on the warm path
         h = hashlib.sha256()
-        package = Path(__file__).resolve().parent
-        for path in sorted(package.rglob("*.py")):
-            if "templates" not in path.relative_to(package).parts:
-                h.update(path.read_bytes())
+        package = os.path.dirname(os.path.abspath(__file__))
+        for folder in ("", "normalize", "transform"):
+            with os.scandir(os.path.join(package, folder)) as found:
+                for entry in sorted(found, key=lambda e: e.name):
+                    if entry.name.endswith(".py"):
+                        info = entry.stat()
+                        h.update(f"{folder}/{entry.name}:{info.st_size}:{info.st_mtime_ns}"
+                                 .encode())
         _implementation.append(h.hexdigest()[:16])
     return _implementation[0]
 
@@ -163,8 +177,7 @@ def lookup(cache_dir: Path, entry_key: str, func, version: str):
         return None
     scopes = [Scope(func)]
     for caller, expr, sha in meta["callees"]:
-        from .analyze import resolve
-        callee = resolve(gast.parse(expr, mode="eval").body, scopes[caller])
+        callee = resolve_path(expr, scopes[caller])
         try:
             if not isinstance(callee, types.FunctionType) \
                     or _sha(function_source(callee)) != sha:
