@@ -46,6 +46,7 @@ class Op:
     key: object = None
     inputs: list[str] = field(default_factory=list)
     label: str = ""
+    receiver: bool = False  # a method call: the object is the rule's first argument
 
 
 def resolve(node, scope: Scope):
@@ -121,14 +122,20 @@ class Classifier:
         if isinstance(func, gast.Name) and func.id in self.stacks:
             return Op(self.stacks[func.id], None, inputs, label)
         if isinstance(func, gast.Attribute) and not _is_static(func, self.locals):
-            key = getattr(np.ndarray, func.attr, None)
-            return self.by_key(key if key is not None else f".{func.attr}()",
-                               inputs + _local_names([func.value], self.locals),
-                               f"np.ndarray.{func.attr}")
+            return self.method(func, inputs + _local_names([func.value], self.locals))
         value = resolve(func, self.scope) if _is_static(func, self.locals) else MISSING
         if value is MISSING:
             return Op("unknown", label, inputs + _local_names([func], self.locals), label)
+        if isinstance(getattr(value, "__self__", None), np.ndarray):
+            return self.method(func, inputs)  # A.dot(y) with A a module-level array
         return self.by_key(value, inputs, label)
+
+    def method(self, func: gast.Attribute, inputs) -> Op:
+        key = getattr(np.ndarray, func.attr, None)
+        op = self.by_key(key if key is not None else f".{func.attr}()", inputs,
+                         f"np.ndarray.{func.attr}")
+        op.receiver = True
+        return op
 
 
 def stack_operations(node: gast.FunctionDef) -> dict:
@@ -137,7 +144,7 @@ def stack_operations(node: gast.FunctionDef) -> dict:
     Differentiating a derivative again must see through its tape: what a ``pop`` returns
     is what the matching ``push`` stored.
     """
-    local_names = {a.id for a in node.args.args} | S.store_names(
+    local_names = set(S.param_names(node)) | S.store_names(
         gast.Module(body=node.body, type_ignores=[]))
     found = {}
     for target, value in assignments(node.body):
@@ -257,7 +264,7 @@ def scalar_variables(node: gast.FunctionDef, scalar_params: set[str],
     Numbers combine into numbers; ``math`` functions, numeric builtins and ufuncs of
     numbers give numbers; loop counters are ints. Anything else may be an array.
     """
-    params = {a.id for a in node.args.args}
+    params = set(S.param_names(node))
     defs = list(assignments(node.body))
     scalars = (set(classify.locals) - params) | set(scalar_params)
 

@@ -175,11 +175,12 @@ def _numbers(params, args) -> frozenset:
 
 
 def _arguments(func, params, args, kwargs):
+    """The positional arguments (defaults filled in) and the keyword-only ones."""
     if not kwargs and len(args) == len(params):
-        return args
+        return args, {}
     bound = inspect.signature(_target(func)).bind(*args, **kwargs)
     bound.apply_defaults()
-    return bound.args
+    return bound.args, bound.kwargs
 
 
 def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
@@ -199,7 +200,7 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
     versions: dict = {}
 
     def value_and_grad_func(*args, **kwargs):
-        args = _arguments(func, params, args, kwargs)
+        args, kwargs = _arguments(func, params, args, kwargs)
         for name, pos in zip(names, positions):
             _check(func, name, args[pos])
         numbers = _numbers(params, args)
@@ -209,7 +210,7 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
                                                    numbers)
         if version.live:
             version.refresh()
-        value, grads = version.entry[0](*args)
+        value, grads = version.entry[0](*args, **kwargs)
         if len(names) == 1:
             grads = (grads,)
         if single:
@@ -336,7 +337,10 @@ def jacobian(func: Callable, wrt=0, *, mode: str = "reverse", optimize: bool = T
     positions = [params.index(n) for n in names]
 
     def jacobian_func(*args, **kwargs):
-        args = tuple(_arguments(func, params, args, kwargs))
+        args, keywords = _arguments(func, params, args, kwargs)
+        if keywords:
+            raise TypeError("jacobian: pass keyword-only arguments through functools.partial")
+        args = tuple(args)
         for name, pos in zip(names, positions):
             _check(_target(func), name, args[pos])
         if mode == "forward":

@@ -110,7 +110,7 @@ def front(module: ModuleBuilder, func, active, scalars, trace, direction: str,
     core, namer = normalize(parsed.node, parsed.filename)             # normalize
     core = bind_free_names(module, core, parsed, module.scope_index(func))
     _stage(trace, "normalize", core)
-    local_names = ({a.id for a in core.args.args}
+    local_names = (set(S.param_names(core))
                    | S.store_names(gast.Module(body=core.body, type_ignores=[])))
     classify = Classifier(parsed.scope, module.registry, local_names, stack_operations(core))
     missing = [p for p in active if p not in local_names]
@@ -179,7 +179,7 @@ def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace,
 
 def bind_free_names(module: ModuleBuilder, core, parsed, scope_index: int):
     """Bind the function's free names in the module, renaming where they clash."""
-    local_names = ({a.id for a in core.args.args}
+    local_names = (set(S.param_names(core))
                    | S.store_names(gast.Module(body=core.body, type_ignores=[])))
     used = S.load_names(core) - local_names
     renames = {}

@@ -189,3 +189,9 @@ def unparse(node: Node | list) -> str:
 def line(node: Node) -> int | None:
     """The user's line of ``node``, if it has one."""
     return getattr(node, "lineno", None)
+
+
+def param_names(fn: gast.FunctionDef) -> list[str]:
+    """Every parameter of ``fn``: positional-only, positional, keyword-only."""
+    args = fn.args
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]

@@ -124,3 +124,12 @@ def test_reverse_over_reverse_on_arrays():
 def test_forward_source_is_readable():
     text = s2sad.source(s2sad.grad(higher.cubic))
     assert "def cubic_grad(x):" in text
+
+
+def test_keyword_only_parameters_of_helpers_in_both_modes():
+    x, y = 1.3, 1.7
+    gx, gy = s2sad.grad(higher.keyword_only, (0, 1))(x, y)
+    assert gx == pytest.approx(fd_directional(higher.keyword_only, (x, y), 0, 1.0), rel=1e-6)
+    assert gy == pytest.approx(fd_directional(higher.keyword_only, (x, y), 1, 1.0), rel=1e-6)
+    _, tangent = s2sad.jvp(higher.keyword_only, (x, y), (1.0, 0.0))
+    assert tangent == pytest.approx(gx, rel=1e-9)

@@ -269,7 +269,7 @@ class ANF:
 
 
 def to_anf(node: gast.FunctionDef, namer, filename: str) -> gast.FunctionDef:
-    params = {a.id for a in node.args.args + node.args.kwonlyargs + node.args.posonlyargs}
+    params = set(S.param_names(node))
     local_names = params | S.store_names(gast.Module(body=node.body, type_ignores=[]))
     node.body = ANF(namer, local_names, filename).block(node.body)
     return node

@@ -12,14 +12,14 @@ the value and its tangent.
 
 from __future__ import annotations
 
-import inspect
-
 import gast
 
 from .. import syntax as S
-from ..analyze import Activity, Classifier, Op, missing_rule
+from ..analyze import Op, missing_rule
 from ..errors import TransformError, at
 from ..optimize import fold_zeros, is_zero
+from .common import FunctionTransform
+from .functions import with_params
 from .instantiate import bind_arguments, instantiate
 from .reverse import call_arguments
 
@@ -33,35 +33,15 @@ def jvp_function(name: str, core, fwd: Forward, body: list, active: list[str], r
     fn = S.function(name, [fwd.namer.grad(p) for p in active],
                     body + [S.located(S.return_(S.tuple_([ret, tangent])),
                                       S.line(core.body[-1]))])
-    original = S.substitute(core.args, {})
-    fn.args.args += original.args
-    fn.args.defaults = original.defaults
-    return fn
+    return with_params(fn, core.args)
 
 
-class Forward:
-    def __init__(self, module, parsed, core, namer, act: Activity, classify: Classifier,
-                 scalars: set[str]) -> None:
-        self.module = module
-        self.parsed = parsed
-        self.namer = namer
-        self.act = act
-        self.classify = classify
-        self.scalars = scalars
-        free = S.load_names(core) - classify.locals
-        self.own_names = frozenset(namer.taken) - free
-
+class Forward(FunctionTransform):
     def tangent(self, atom):
         """The node for ``d[atom]``: its tangent's name, or the symbolic zero."""
         if isinstance(atom, gast.Name) and self.act.active(atom.id):
             return S.name(self.namer.grad(atom.id))
         return S.const(0.0)
-
-    def helper(self, name: str) -> str:
-        from .. import runtime
-        bound = self.module.bind(name, getattr(runtime, name), avoid=self.own_names)
-        self.namer.reserve([bound])
-        return bound
 
     def block(self, stmts: list) -> list:
         out: list = []
@@ -108,7 +88,7 @@ class Forward:
         if rule is None or rule.tangent is None:
             raise missing_rule(stmt.value, op, self.parsed.filename, "tangent")
         template = rule.tangent
-        args, keywords = call_arguments(stmt.value, self.classify.locals)
+        args, keywords = call_arguments(stmt.value, op)
         where = lambda msg, hint="", cls=TransformError: at(stmt, self.parsed.filename,
                                                              msg, hint, cls)
         bound = bind_arguments(template, target, args, keywords, where)
@@ -152,33 +132,11 @@ class Forward:
         except TypeError:
             return False
 
-    def template_binder(self, template):
-        def bind(name: str) -> str:
-            if name not in template.namespace:
-                raise TransformError(f"the template at {template.origin} uses {name!r}, "
-                                     "which its module does not define")
-            bound = self.module.bind(name, template.namespace[name], avoid=self.own_names)
-            self.namer.reserve([bound])
-            return bound
-        return bind
-
     def user_call(self, stmt, op: Op):
         target = stmt.targets[0].id
         call = stmt.value
-        try:
-            bound = inspect.signature(op.key).bind(
-                *call.args, **{k.arg: k.value for k in call.keywords})
-        except TypeError as exc:
-            raise at(stmt, self.parsed.filename, f"cannot call {op.label}: {exc}") from None
-        active = tuple(p for p, atom in bound.arguments.items()
-                       if isinstance(atom, gast.Name) and self.act.active(atom.id))
-        numbers = frozenset(p for p, atom in bound.arguments.items()
-                            if isinstance(atom, gast.Name) and atom.id in self.scalars
-                            or isinstance(atom, gast.Constant)
-                            and isinstance(atom.value, (int, float)))
-        path = (self.module.scope_index(self.parsed.func), S.unparse(call.func))
-        spec = self.module.specialize(op.key, active, numbers, path, mode="forward")
-        tangents = [self.tangent(bound.arguments[p]) for p in active]
+        bound, spec = self.call_site(stmt, op, "forward")
+        tangents = [self.tangent(bound.arguments[p]) for p in spec.active]
         new_call = gast.Call(func=S.name(spec.primal), args=tangents + list(call.args),
                              keywords=call.keywords)
         targets = S.tuple_([S.name(target, store=True),

@@ -43,7 +43,7 @@ def _returned_grads(rev, params: list[str], zs: set):
 
 def fused(name: str, core, rev, sweeps, zs: set, wrt: list[str], ret) -> gast.FunctionDef:
     """``def name(params): primal; seed; adjoint; return value, grads``."""
-    params = [a.id for a in core.args.args]
+    params = S.param_names(core)
     body = _inits(sweeps.pushed - set(params) - rev.assigned_first)
     body += _stack_setup(rev, False, True)
     body += sweeps.primal
@@ -66,7 +66,7 @@ def fused(name: str, core, rev, sweeps, zs: set, wrt: list[str], ret) -> gast.Fu
 def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
           active: list[str], ret) -> list[gast.FunctionDef]:
     """A primal that pushes its tape and the variables its adjoint reads, and that adjoint."""
-    params = [a.id for a in core.args.args]
+    params = S.param_names(core)
     top_level = {s.targets[0].id for s in core.body if isinstance(s, gast.Assign)}
     grads = _returned_grads(rev, active, zs)
     saved = sorted(sweeps.reads | S.load_names(S.tuple_(grads)) & set(params))
@@ -78,8 +78,7 @@ def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
         body += S.quote(f"{rev.push}({name})")
     body.append(S.return_(ret))
     primal = S.function(primal_name, [rev.stack], body)
-    primal.args.args += _copy_arguments(core.args).args
-    primal.args.defaults = _copy_arguments(core.args).defaults
+    with_params(primal, core.args)
 
     dret = rev.namer.grad(ret.id) if isinstance(ret, gast.Name) else rev.namer.unique("dresult")
     adj_body = _stack_setup(rev, True, False) or S.quote(f"{rev.pop} = {rev.stack}.pop")
@@ -95,12 +94,24 @@ def _copy_arguments(args: gast.arguments) -> gast.arguments:
     return S.substitute(args, {})
 
 
+def with_params(fn: gast.FunctionDef, args: gast.arguments) -> gast.FunctionDef:
+    """Append the user function's parameters (defaults, keyword-only ones too) to ``fn``'s."""
+    original = _copy_arguments(args)
+    fn.args.args += original.args
+    fn.args.defaults = original.defaults
+    fn.args.kwonlyargs = original.kwonlyargs
+    fn.args.kw_defaults = original.kw_defaults
+    return fn
+
+
 def grad_only(name: str, value_and_grad: gast.FunctionDef) -> gast.FunctionDef:
     """``def name(params): return value_and_grad(params)[1]``: the gradient as a function
     of its own, which s2sad can differentiate again (grad of grad, jvp of grad)."""
-    params = [a.id for a in value_and_grad.args.args]
-    body = S.quote(f"value, grads = {value_and_grad.name}({', '.join(params)})\n"
+    args = value_and_grad.args
+    passed = [a.id for a in args.posonlyargs + args.args]
+    passed += [f"{a.id}={a.id}" for a in args.kwonlyargs]
+    body = S.quote(f"value, grads = {value_and_grad.name}({', '.join(passed)})\n"
                    "return grads")
-    node = S.function(name, params, body)
+    node = S.function(name, [], body)
     node.args = _copy_arguments(value_and_grad.args)
     return node

@@ -21,7 +21,6 @@ gradient names holding a value): the first contribution assigns, later ones add.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 
 import gast
@@ -29,6 +28,7 @@ import gast
 from .. import syntax as S
 from ..analyze import Activity, Classifier, Op, missing_rule
 from ..errors import TransformError, at
+from .common import FunctionTransform
 from .instantiate import bind_arguments, instantiate
 
 
@@ -58,17 +58,12 @@ def def_sites(stmts, in_loop: bool = False, sites: dict | None = None) -> dict:
     return sites
 
 
-class Reverse:
+class Reverse(FunctionTransform):
     def __init__(self, module, parsed, core: gast.FunctionDef, namer, act: Activity,
                  classify: Classifier, needed: set[str], scalars: set[str]) -> None:
-        self.module = module
-        self.parsed = parsed
-        self.namer = namer
-        self.act = act
-        self.classify = classify
+        super().__init__(module, parsed, core, namer, act, classify, scalars)
         self.needed = needed
-        self.scalars = scalars
-        params = [a.id for a in core.args.args]
+        params = S.param_names(core)
         sites = def_sites(core.body)
         for p in params:
             sites.setdefault(p, []).insert(0, False)
@@ -89,22 +84,12 @@ class Reverse:
         self.tpush = namer.unique("tpush")
         self.tpop = namer.unique("tpop")
         self.uses_transfers = False
-        # module-level names must not be shadowed by this function's own variables
-        free = S.load_names(core) - classify.locals
-        self.own_names = frozenset(namer.taken) - free
 
     # -- small pieces ---------------------------------------------------------------
     def where(self, node):
         def error(message, hint="", cls=TransformError):
             return at(node, self.parsed.filename, message, hint, cls)
         return error
-
-    def helper(self, name: str) -> str:
-        """A runtime helper's name in the generated module."""
-        from .. import runtime
-        bound = self.module.bind(name, getattr(runtime, name), avoid=self.own_names)
-        self.namer.reserve([bound])
-        return bound
 
     def push_stmt(self, value) -> gast.stmt:
         self.uses_stack = True
@@ -176,7 +161,7 @@ class Reverse:
         if op.kind == "unknown" or self.module.registry.lookup(op.key).adjoint is None:
             raise missing_rule(stmt.value, op, self.parsed.filename)
         template = self.module.registry.lookup(op.key).adjoint
-        args, keywords = call_arguments(value, self.classify.locals)
+        args, keywords = call_arguments(value, op)
         bound = bind_arguments(template, target, args, keywords, self.where(stmt))
         wanted = {p for p, atom in bound.items()
                   if p != template.params[0] and self.active_name(atom)}
@@ -198,31 +183,11 @@ class Reverse:
             return expr.args[0]
         return expr
 
-    def template_binder(self, template):
-        def bind(name: str) -> str:
-            if name not in template.namespace:
-                raise TransformError(f"the template at {template.origin} uses {name!r}, "
-                                     "which its module does not define")
-            bound = self.module.bind(name, template.namespace[name], avoid=self.own_names)
-            self.namer.reserve([bound])
-            return bound
-        return bind
-
     def user_call(self, stmt, op: Op, zs: set):
         target = stmt.targets[0].id
         call = stmt.value
-        try:
-            bound = inspect.signature(op.key).bind(
-                *call.args, **{k.arg: k.value for k in call.keywords})
-        except TypeError as exc:
-            raise self.where(stmt)(f"cannot call {op.label}: {exc}") from None
-        active = tuple(p for p, atom in bound.arguments.items() if self.active_name(atom))
-        numbers = frozenset(p for p, atom in bound.arguments.items()
-                            if isinstance(atom, gast.Name) and atom.id in self.scalars
-                            or isinstance(atom, gast.Constant)
-                            and isinstance(atom.value, (int, float)))
-        path = (self.module.scope_index(self.parsed.func), S.unparse(call.func))
-        spec = self.module.specialize(op.key, active, numbers, path)
+        bound, spec = self.call_site(stmt, op, "reverse")
+        active = spec.active
         self.uses_stack = True
         primal_call = gast.Call(func=S.name(spec.primal),
                                 args=[S.name(self.stack)] + list(call.args),
@@ -309,7 +274,7 @@ class Reverse:
         return out_primal, init + [replay], z_in
 
 
-def call_arguments(value, local_names: set[str]):
+def call_arguments(value, op: Op):
     """The positional atoms and keyword atoms of a simple expression, as a rule sees them."""
     if isinstance(value, gast.BinOp):
         return [value.left, value.right], {}
@@ -321,12 +286,7 @@ def call_arguments(value, local_names: set[str]):
         return [value.value], {}
     if isinstance(value, gast.Call):
         args = list(value.args)
-        func = value.func
-        if isinstance(func, gast.Attribute):
-            root = func
-            while isinstance(root, gast.Attribute):
-                root = root.value
-            if isinstance(root, gast.Name) and root.id in local_names:
-                args = [func.value] + args  # a method: the object is the first argument
+        if op.receiver:
+            args = [value.func.value] + args  # a method: the object is the first argument
         return args, {k.arg: k.value for k in value.keywords}
     raise TypeError(f"not a rule call: {S.unparse(value)}")

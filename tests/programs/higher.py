@@ -50,3 +50,11 @@ def calls(x):
     for i in range(3):
         total = total + helper(x, 2.0) * (i + 1)
     return np.sum(total * np.exp(-x))
+
+
+def inner(a, b=2.0, *, scale=1.0):
+    return scale * a ** b
+
+
+def keyword_only(x, y):
+    return inner(x, b=y, scale=2.0) + inner(y)

@@ -1,0 +1,63 @@
+"""What the reverse and forward transforms share: names in the generated module,
+templates' globals, and how a call of a user function binds its arguments."""
+
+from __future__ import annotations
+
+import inspect
+
+import gast
+
+from .. import syntax as S
+from ..errors import TransformError, at
+
+
+class FunctionTransform:
+    """Base of `Reverse` and `Forward`: one user function being transformed."""
+
+    def __init__(self, module, parsed, core, namer, act, classify, scalars) -> None:
+        self.module = module
+        self.parsed = parsed
+        self.namer = namer
+        self.act = act
+        self.classify = classify
+        self.scalars = scalars
+        # module-level names must not be shadowed by this function's own variables
+        free = S.load_names(core) - classify.locals
+        self.own_names = frozenset(namer.taken) - free
+
+    def helper(self, name: str) -> str:
+        """A runtime helper's name in the generated module."""
+        from .. import runtime
+        return self._bind(name, getattr(runtime, name))
+
+    def _bind(self, name: str, value) -> str:
+        bound = self.module.bind(name, value, avoid=self.own_names)
+        self.namer.reserve([bound])
+        return bound
+
+    def template_binder(self, template):
+        """The function giving each global a template uses its name in the module."""
+        def bind(name: str) -> str:
+            if name not in template.namespace:
+                raise TransformError(f"the template at {template.origin} uses {name!r}, "
+                                     "which its module does not define")
+            return self._bind(name, template.namespace[name])
+        return bind
+
+    def call_site(self, stmt, op, mode: str):
+        """``(bound arguments, specialization)`` for a call of the user function ``op.key``."""
+        call = stmt.value
+        try:
+            bound = inspect.signature(op.key).bind(
+                *call.args, **{k.arg: k.value for k in call.keywords})
+        except TypeError as exc:
+            raise at(stmt, self.parsed.filename, f"cannot call {op.label}: {exc}") from None
+        active = tuple(p for p, atom in bound.arguments.items()
+                       if isinstance(atom, gast.Name) and self.act.active(atom.id))
+        numbers = frozenset(p for p, atom in bound.arguments.items()
+                            if isinstance(atom, gast.Name) and atom.id in self.scalars
+                            or isinstance(atom, gast.Constant)
+                            and isinstance(atom.value, (int, float)))
+        path = (self.module.scope_index(self.parsed.func), S.unparse(call.func))
+        spec = self.module.specialize(op.key, active, numbers, path, mode=mode)
+        return bound, spec
