@@ -3,9 +3,20 @@
 import numpy as np
 
 from s2sad.rules import adjoint, d, nondifferentiable, tangent
-from s2sad.runtime import (astype_adjoint, astype_jvp, balanced_eq, broadcast_tangent, count,
-                           dot_adjoint, dot_jvp, inverse_axes, matmul_adjoint, sum_adjoint,
-                           transpose_axes, unbroadcast)
+from s2sad.runtime import (
+    astype_adjoint,
+    astype_jvp,
+    balanced_eq,
+    broadcast_tangent,
+    count,
+    dot_adjoint,
+    dot_jvp,
+    inverse_axes,
+    matmul_adjoint,
+    sum_adjoint,
+    transpose_axes,
+    unbroadcast,
+)
 
 nondifferentiable(
     np.floor, np.ceil, np.round, np.rint, np.trunc, np.sign, np.argmax, np.argmin,

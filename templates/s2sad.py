@@ -7,12 +7,30 @@ differentiated again (grad of grad, jvp of grad) like any other code.
 import numpy as np
 
 from s2sad.rules import adjoint, d, nondifferentiable, tangent
-from s2sad.runtime import (Tape, astype_adjoint, balanced_eq, broadcast_like, count,
-                           dot_adjoint, dot_adjoint_cotangent, dot_adjoint_partner,
-                           dot_adjoint_tangent, inverse_axes, item, matmul_adjoint,
-                           matmul_adjoint_cotangent, matmul_adjoint_partner,
-                           matmul_adjoint_tangent, ones_like, shape_of, stop_gradient,
-                           sum_adjoint, unbroadcast, unindex, zeros_like)
+from s2sad.runtime import (
+    Tape,
+    astype_adjoint,
+    balanced_eq,
+    broadcast_like,
+    count,
+    dot_adjoint,
+    dot_adjoint_cotangent,
+    dot_adjoint_partner,
+    dot_adjoint_tangent,
+    inverse_axes,
+    item,
+    matmul_adjoint,
+    matmul_adjoint_cotangent,
+    matmul_adjoint_partner,
+    matmul_adjoint_tangent,
+    ones_like,
+    shape_of,
+    stop_gradient,
+    sum_adjoint,
+    unbroadcast,
+    unindex,
+    zeros_like,
+)
 
 # Third derivatives through matrix products would need rules for the *_cotangent and
 # *_partner helpers below as well; second derivatives do not.
