@@ -18,7 +18,7 @@ import gast
 import numpy as np
 
 from . import syntax as S
-from .errors import MissingRuleError, at
+from .errors import MissingRuleError, UnsupportedConstructError, at
 from .parse import MISSING, Scope
 
 BINOPS = {
@@ -172,7 +172,7 @@ class Activity:
 def assignments(stmts):
     """Every ``name = value`` of a core-language body, at any depth."""
     for stmt in stmts:
-        if isinstance(stmt, gast.Assign):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             yield stmt.targets[0].id, stmt.value
         for body in ("body", "orelse"):
             yield from assignments(getattr(stmt, body, []))
@@ -207,6 +207,34 @@ def missing_rule(node, op: Op, filename: str, direction: str = "adjoint") -> Mis
     return at(node, filename, f"no derivative rule for {what}", hint, MissingRuleError)
 
 
+def stores(stmts):
+    """Every ``name[index] = value`` of a core-language body, at any depth, as
+    ``(name, value, statement)``."""
+    for stmt in stmts:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+            yield stmt.targets[0].value.id, stmt.value, stmt
+        for body in ("body", "orelse"):
+            yield from stores(getattr(stmt, body, []))
+
+
+def check_stores(node: gast.FunctionDef, filename: str) -> None:
+    """A store must not write into memory another name can see: a parameter (the
+    caller's array), a copy of another variable, or a part of one (a view)."""
+    params = set(S.param_names(node))
+    defs: dict = {}
+    for target, value in assignments(node.body):
+        defs.setdefault(target, []).append(value)
+    for name, _, stmt in stores(node.body):
+        shared = name in params or any(
+            isinstance(v, (gast.Name, gast.Subscript, gast.Attribute))
+            for v in defs.get(name, []))
+        if shared:
+            raise at(stmt, filename, f"this writes into {name!r}, which shares memory with "
+                     "a parameter or another variable",
+                     f"store into a copy of your own: {name} = {name}.copy() (or "
+                     "np.zeros(...)) before writing into it", UnsupportedConstructError)
+
+
 def returned_name(node: gast.FunctionDef) -> str | None:
     ret = node.body[-1] if node.body else None
     if isinstance(ret, gast.Return) and isinstance(ret.value, gast.Name):
@@ -218,6 +246,9 @@ def activity(node: gast.FunctionDef, wrt: list[str], classify: Classifier) -> Ac
     """Varied and useful variables, by fixed point over all assignments (flow-insensitive)."""
     flows = [(target, classify(value)) for target, value in assignments(node.body)]
     flows = [(t, op) for t, op in flows if op.kind != "nondiff"]
+    # x[i] = v: the new x depends on its old value and on v
+    flows += [(name, Op("store", None, [name] + _local_names([value], classify.locals)))
+              for name, value, _ in stores(node.body)]
     varied = set(wrt)
     changed = True
     while changed:
@@ -267,6 +298,7 @@ def scalar_variables(node: gast.FunctionDef, scalar_params: set[str],
     params = set(S.param_names(node))
     defs = list(assignments(node.body))
     scalars = (set(classify.locals) - params) | set(scalar_params)
+    scalars -= {name for name, _, _ in stores(node.body)}
 
     def scalar(value) -> bool:
         if isinstance(value, gast.Constant):

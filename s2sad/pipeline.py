@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import gast
 
 from . import syntax as S
-from .analyze import Classifier, activity, check_rules, scalar_variables, stack_operations
+from .analyze import (Classifier, activity, check_rules, check_stores, scalar_variables,
+                      stack_operations)
 from .emit import module_source
 from .errors import TransformError
 from .normalize import normalize
@@ -116,6 +117,7 @@ def front(module: ModuleBuilder, func, active, scalars, trace, direction: str,
     missing = [p for p in active if p not in local_names]
     if missing:
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
+    check_stores(core, parsed.filename)
     act = activity(core, list(active), classify)                       # analyze
     check_rules(core, act, classify, parsed.filename, direction)
     numbers = scalar_variables(core, set(scalars), classify)

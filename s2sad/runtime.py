@@ -359,3 +359,46 @@ def linear_in_first():
             broadcast_like, matmul_adjoint_cotangent, dot_adjoint_cotangent, astype_adjoint,
             np.sum, np.mean, np.transpose, np.reshape, np.negative, np.broadcast_to,
             np.expand_dims, np.squeeze, np.swapaxes, np.matmul, np.dot}
+
+
+# -- stores into arrays and lists (x[i] = v) ----------------------------------------------
+
+def saved_part(x, index):
+    """A copy of ``x[index]``, the values a store is about to overwrite."""
+    old = x[index]
+    return old.copy() if isinstance(old, np.ndarray) else old
+
+
+def restore_part(x, index, old) -> None:
+    """Write the saved values back (in place: views of ``x`` see them too)."""
+    x[index] = old
+
+
+def part(g, index):
+    """``g[index]`` for a gradient that may still be the scalar zero."""
+    if isinstance(g, (np.ndarray, tuple, list)):
+        return g[index]
+    return g
+
+
+def zero_part(g, index):
+    """A copy of the gradient ``g`` with the part at ``index`` zeroed (it was overwritten)."""
+    if isinstance(g, tuple):
+        out = list(g)
+        out[index] = 0.0
+        return Cotangent(out)
+    if isinstance(g, np.ndarray):
+        g = g.copy()
+        g[index] = 0
+    return g
+
+
+def set_part(t, index, value):
+    """A copy of the tangent ``t`` with ``value`` stored at ``index``."""
+    if isinstance(t, (tuple, list)):
+        out = list(t)
+        out[index] = value
+        return type(t)(out)
+    t = np.array(t, copy=True)
+    t[index] = value
+    return t

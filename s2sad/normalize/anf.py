@@ -6,6 +6,7 @@ analyses and transforms read:
     x = <op>            op: atom, a op b, -a, a < b, f(a, k=b), a.attr, a[idx],
                         (a, b), [a, b]; atoms are local names, constants and
                         attribute chains on free names (``np.pi``)
+    x[idx] = a          a store into a local array or list
     f(a)                an expression statement (a call kept for its effect)
     if c: ... else: ... c a local name never assigned inside the if
     while c: ...        the statements computing c repeated at the end of the body
@@ -175,6 +176,9 @@ class ANF:
 
     def stmt_Assign(self, stmt, out):
         targets = stmt.targets
+        if len(targets) == 1 and isinstance(targets[0], gast.Subscript):
+            self.assign_target(targets[0], self.atom(stmt.value, out), out)
+            return
         if len(targets) == 1 and isinstance(targets[0], gast.Name):
             self.assign_name(targets[0].id, stmt.value, out)
             return
@@ -210,10 +214,16 @@ class ANF:
                     self.assign_name(elt.id, part, out)
                 else:
                     self.assign_target(elt, self.atom(part, out), out)
+        elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+                and target.value.id in self.locals:
+            # x[i] = v: a store into an array (or list) held by a local name
+            store = gast.Subscript(value=S.name(target.value.id),
+                                   slice=self.index(target.slice, out), ctx=gast.Store())
+            out.append(gast.Assign(targets=[store], value=source, type_comment=None))
         else:
             raise at(target, self.filename,
                      f"assignment to {S.unparse(target)!r} is not supported yet",
-                     "build a new value instead of writing into a part of one",
+                     "assign into a local array (x[i] = v), or build a new value",
                      UnsupportedConstructError)
 
     def assign_name(self, target: str, value, out):

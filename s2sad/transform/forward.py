@@ -58,6 +58,17 @@ class Forward(FunctionTransform):
             return [stmt, S.expr_stmt(S.call(stmt.value.func, self.tangent(stmt.value.args[0])))]
         return [stmt]
 
+    def store(self, stmt):
+        """``x[index] = v``: the tangent of x gets the tangent of v at ``index``."""
+        target = stmt.targets[0]
+        name = target.value.id
+        if not self.act.active(name):
+            return [stmt]
+        grad = self.namer.grad(name)
+        new = S.call(self.helper("set_part"), S.name(grad), S.value_of_index(target.slice),
+                     self.tangent(stmt.value))
+        return [stmt, S.assign(grad, new)]
+
     def stmt_If(self, stmt):
         return [S.if_(stmt.test, self.block(stmt.body), self.block(stmt.orelse))]
 
@@ -68,6 +79,8 @@ class Forward(FunctionTransform):
         return [S.for_(stmt.target, stmt.iter, self.block(stmt.body))]
 
     def stmt_Assign(self, stmt):
+        if isinstance(stmt.targets[0], gast.Subscript):
+            return self.store(stmt)
         target = stmt.targets[0].id
         if not self.act.active(target):
             return [stmt]

@@ -67,7 +67,8 @@ def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
           active: list[str], ret) -> list[gast.FunctionDef]:
     """A primal that pushes its tape and the variables its adjoint reads, and that adjoint."""
     params = S.param_names(core)
-    top_level = {s.targets[0].id for s in core.body if isinstance(s, gast.Assign)}
+    top_level = {s.targets[0].id for s in core.body
+                 if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)}
     grads = _returned_grads(rev, active, zs)
     saved = sorted(sweeps.reads | S.load_names(S.tuple_(grads)) & set(params))
     maybe_unset = ((set(saved) - top_level) | sweeps.pushed) - rev.assigned_first

@@ -45,7 +45,7 @@ def def_sites(stmts, in_loop: bool = False, sites: dict | None = None) -> dict:
     """Variable -> one flag per assignment: is it inside a loop (re-run each iteration)."""
     sites = {} if sites is None else sites
     for stmt in stmts:
-        if isinstance(stmt, gast.Assign):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             sites.setdefault(stmt.targets[0].id, []).append(in_loop)
         elif isinstance(stmt, gast.For):
             sites.setdefault(stmt.target.id, []).append(False)  # replayed by reversed()
@@ -73,7 +73,8 @@ class Reverse(FunctionTransform):
         self.assigned_first = set()  # locals whose first assignment is a top-level one
         seen = set(params)
         for stmt in core.body:
-            if isinstance(stmt, gast.Assign) and stmt.targets[0].id not in seen:
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                    and stmt.targets[0].id not in seen:
                 self.fresh_defs.add(id(stmt))
                 self.assigned_first.add(stmt.targets[0].id)
             seen |= S.store_names(stmt)
@@ -130,6 +131,8 @@ class Reverse(FunctionTransform):
 
     # -- assignments ----------------------------------------------------------------
     def stmt_Assign(self, stmt, zs: set):
+        if isinstance(stmt.targets[0], gast.Subscript):
+            return self.store(stmt, zs)
         target = stmt.targets[0].id
         grad = self.namer.grad(target)
         op = self.classify(stmt.value)
@@ -203,6 +206,26 @@ class Reverse(FunctionTransform):
         for param, part in zip(active, parts):
             adjoint.append(self.accumulate(bound.arguments[param].id, S.name(part), zs))
         return primal, adjoint
+
+    def store(self, stmt, zs: set):
+        """``x[index] = v``: the overwritten part is saved first and written back after the
+        adjoint, which sends the gradient of that part to ``v`` and zeroes it in ``dx``."""
+        target = stmt.targets[0]
+        name, index, value = target.value.id, S.value_of_index(target.slice), stmt.value
+        saved = S.call(self.helper("saved_part"), S.name(name), index)
+        primal = [self.push_stmt(saved), stmt]
+        grad = self.namer.grad(name)
+        adjoint = []
+        if self.act.active(name) and grad in zs:
+            if self.active_name(value):
+                g = S.call(self.helper("part"), S.name(grad), S.substitute(index, {}))
+                g = S.call(self.helper("unbroadcast"), g, S.name(value.id))
+                adjoint.append(self.accumulate(value.id, g, zs))
+            adjoint.append(S.assign(grad, S.call(self.helper("zero_part"), S.name(grad),
+                                                 S.substitute(index, {}))))
+        adjoint.append(S.expr_stmt(S.call(self.helper("restore_part"), S.name(name),
+                                          S.substitute(index, {}), self.pop_expr())))
+        return primal, adjoint, zs
 
     def stmt_Expr(self, stmt, zs: set):
         op = self.classify(stmt.value) if isinstance(stmt.value, gast.Call) else None

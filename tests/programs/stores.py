@@ -1,0 +1,53 @@
+"""Stores into arrays and lists inside differentiated functions (x[i] = v, x[i:j] += v)."""
+
+import numpy as np
+
+
+def fill(x):
+    out = np.zeros(3)
+    for i in range(3):
+        out[i] = x[i] * x[i]
+    out[1:] += x[0]
+    out[0] = out[0] * out[2]
+    return np.sum(out * np.arange(1.0, 4.0))
+
+
+def overwrite_then_read(x):
+    buf = np.zeros((2, 3))
+    buf[0] = np.sin(x)
+    y = buf[0] * 2.0
+    buf[0] = x * x          # the first row is overwritten: its old value gets no gradient
+    buf[1, :2] = y[:2]
+    return np.sum(buf * buf)
+
+
+def list_store(x, y):
+    xs = [x, y, x * y]
+    xs[1] = xs[0] * 3.0
+    return xs[1] + xs[2]
+
+
+def fancy(x):
+    out = np.zeros(4)
+    out[np.array([0, 2])] = x[:2] * 3.0
+    out[3] = x[2]
+    return np.sum(out ** 2)
+
+
+def into_parameter(x):
+    x[0] = 1.0
+    return x.sum()
+
+
+def into_alias(x):
+    y = x * 1.0
+    z = y
+    z[0] = 2.0
+    return np.sum(y)
+
+
+def into_view(x):
+    y = x * 1.0
+    row = y[1:]
+    row[0] = 3.0
+    return np.sum(y)
