@@ -16,8 +16,14 @@ from dataclasses import dataclass, field
 import gast
 
 from . import syntax as S
-from .analyze import (Classifier, activity, check_rules, check_stores, scalar_variables,
-                      stack_operations)
+from .analyze import (
+    Classifier,
+    activity,
+    check_rules,
+    check_stores,
+    scalar_variables,
+    stack_operations,
+)
 from .emit import module_source
 from .errors import TransformError
 from .normalize import normalize
