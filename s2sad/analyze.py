@@ -168,6 +168,9 @@ class Activity:
     def active(self, name: str) -> bool:
         return name in self.varied and name in self.useful
 
+    def varied_name(self, name: str) -> bool:
+        return name in self.varied
+
 
 def assignments(stmts):
     """Every ``name = value`` of a core-language body, at any depth."""
@@ -207,14 +210,44 @@ def missing_rule(node, op: Op, filename: str, direction: str = "adjoint") -> Mis
     return at(node, filename, f"no derivative rule for {what}", hint, MissingRuleError)
 
 
+def is_append(stmt) -> bool:
+    """``name.append(value)``: a list grows in place."""
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append"
+            and isinstance(stmt.value.func.value, gast.Name) and len(stmt.value.args) == 1
+            and not stmt.value.keywords)
+
+
 def stores(stmts):
-    """Every ``name[index] = value`` of a core-language body, at any depth, as
-    ``(name, value, statement)``."""
+    """Every write into a local's memory: ``name[index] = value`` and
+    ``name.append(value)``, at any depth, as ``(name, value, statement)``."""
     for stmt in stmts:
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
             yield stmt.targets[0].value.id, stmt.value, stmt
+        elif is_append(stmt):
+            yield stmt.value.func.value.id, stmt.value.args[0], stmt
         for body in ("body", "orelse"):
             yield from stores(getattr(stmt, body, []))
+
+
+def check_effects(node: gast.FunctionDef, act: Activity, classify: Classifier,
+                  filename: str) -> None:
+    """A call made for its effect on active values must be one s2sad understands
+    (``xs.append(v)``); anything else could change values behind the transform's back."""
+    def walk(stmts):
+        for stmt in stmts:
+            if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+                    and not is_append(stmt):
+                op = classify(stmt.value)
+                if op.kind not in ("push", "nondiff", "user") and any(
+                        act.varied_name(i) for i in op.inputs):
+                    raise at(stmt, filename, f"{S.unparse(stmt.value.func)}(...) is called for "
+                             "its effect on a differentiated value, which s2sad cannot follow",
+                             "compute a new value and assign it instead",
+                             UnsupportedConstructError)
+            for body in ("body", "orelse"):
+                walk(getattr(stmt, body, []))
+    walk(node.body)
 
 
 def check_stores(node: gast.FunctionDef, filename: str) -> None:
@@ -229,7 +262,7 @@ def check_stores(node: gast.FunctionDef, filename: str) -> None:
             isinstance(v, (gast.Name, gast.Subscript, gast.Attribute))
             for v in defs.get(name, []))
         if shared:
-            raise at(stmt, filename, f"this writes into {name!r}, which shares memory with "
+            raise at(stmt, filename, f"this changes {name!r} in place, which shares memory with "
                      "a parameter or another variable",
                      f"store into a copy of your own: {name} = {name}.copy() (or "
                      "np.zeros(...)) before writing into it", UnsupportedConstructError)

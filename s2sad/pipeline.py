@@ -19,6 +19,7 @@ from . import syntax as S
 from .analyze import (
     Classifier,
     activity,
+    check_effects,
     check_rules,
     check_stores,
     scalar_variables,
@@ -126,6 +127,7 @@ def front(module: ModuleBuilder, func, active, scalars, trace, direction: str,
     check_stores(core, parsed.filename)
     act = activity(core, list(active), classify)                       # analyze
     check_rules(core, act, classify, parsed.filename, direction)
+    check_effects(core, act, classify, parsed.filename)
     numbers = scalar_variables(core, set(scalars), classify)
     ret = core.body[-1].value
     if top_level and isinstance(ret, gast.Constant) and ret.value is None:

@@ -402,3 +402,19 @@ def set_part(t, index, value):
     t = np.array(t, copy=True)
     t[index] = value
     return t
+
+
+def last_part(g):
+    """The gradient of the last element of a list (zero when the whole is still zero)."""
+    return g[-1] if isinstance(g, tuple) and g else (0.0 if isinstance(g, tuple) else g)
+
+
+def drop_last(g):
+    """The gradient of a list without its last element (an append undone)."""
+    return Cotangent(g[:-1]) if isinstance(g, tuple) else g
+
+
+def appended(t, value):
+    """The tangent of a list after ``append``: one more element."""
+    return Cotangent(tuple(t) + (value,)) if isinstance(t, (tuple, list)) else \
+        Cotangent((value,))

@@ -24,7 +24,7 @@ CASES = [
     ("uses_lambda", UnsupportedConstructError, 1, "lambda"),
     ("uses_comprehension", UnsupportedConstructError, 1, "list comprehension"),
     ("uses_missing_rule", MissingRuleError, 1, "np.fft.fft"),
-    ("uses_subscript_store", UnsupportedConstructError, 2, "assignment to"),
+    ("uses_subscript_store", UnsupportedConstructError, 2, "changes 'y' in place"),
     ("returns_nothing", TransformError, 0, "returns None"),
     ("loop_else", UnsupportedConstructError, 1, "else-clause"),
     ("calls_builtin_without_rule", MissingRuleError, 1, "np.frexp"),

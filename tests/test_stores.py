@@ -39,3 +39,18 @@ def test_store_leaves_inputs_alone():
 def test_store_into_shared_memory_is_refused(func):
     with pytest.raises(UnsupportedConstructError, match="shares memory"):
         s2sad.grad(func)
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_append_in_a_loop(shape):
+    x, w = RNG.normal(size=shape), RNG.normal(size=shape)
+    gx, gw = s2sad.grad(stores.appends, (0, 1))(x, w)
+    np.testing.assert_allclose(gx, numgrad(stores.appends, (x, w), 0), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(gw, numgrad(stores.appends, (x, w), 1), rtol=1e-6, atol=1e-9)
+    _, tangent = s2sad.jvp(stores.appends, (x, w), (np.ones_like(x), None))
+    np.testing.assert_allclose(tangent, np.sum(gx), rtol=1e-9)
+
+
+def test_other_mutating_calls_are_refused():
+    with pytest.raises(UnsupportedConstructError, match="extend"):
+        s2sad.grad(stores.extend)

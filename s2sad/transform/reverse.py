@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import gast
 
 from .. import syntax as S
-from ..analyze import Activity, Classifier, Op, missing_rule
+from ..analyze import Activity, Classifier, Op, is_append, missing_rule
 from ..errors import TransformError, at
 from .common import FunctionTransform
 from .instantiate import bind_arguments, instantiate
@@ -227,7 +227,23 @@ class Reverse(FunctionTransform):
                                           S.substitute(index, {}), self.pop_expr())))
         return primal, adjoint, zs
 
+    def append(self, stmt, zs: set):
+        """``xs.append(v)``: the last gradient of ``xs`` goes to ``v``; the adjoint pops the
+        element again, so ``xs`` is as long as it was at every earlier statement."""
+        name, value = stmt.value.func.value.id, stmt.value.args[0]
+        grad = self.namer.grad(name)
+        adjoint = []
+        if self.act.active(name) and grad in zs:
+            if self.active_name(value):
+                adjoint.append(self.accumulate(value.id, S.call(self.helper("last_part"),
+                                                                S.name(grad)), zs))
+            adjoint.append(S.assign(grad, S.call(self.helper("drop_last"), S.name(grad))))
+        adjoint.append(S.expr_stmt(S.quote_expr(f"{name}.pop()")))
+        return [stmt], adjoint, zs
+
     def stmt_Expr(self, stmt, zs: set):
+        if is_append(stmt):
+            return self.append(stmt, zs)
         op = self.classify(stmt.value) if isinstance(stmt.value, gast.Call) else None
         if op is not None and op.kind == "push" and op.inputs and self.act.active(op.inputs[0]):
             self.uses_transfers = True

@@ -51,7 +51,7 @@ def uses_missing_rule(x):
 
 
 def uses_subscript_store(x):
-    y = x * 1.0
+    y = x
     y[0] = 2.0
     return y.sum()
 
