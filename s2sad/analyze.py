@@ -10,6 +10,7 @@ registry; returns tables, never annotations on the tree:
 
 from __future__ import annotations
 
+import inspect
 import operator
 import types
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import gast
 import numpy as np
 
 from . import syntax as S
-from .errors import MissingRuleError, UnsupportedConstructError, at
+from .errors import MissingRuleError, ObjectCallError, UnsupportedConstructError, at
 from .parse import MISSING, Scope
 
 BINOPS = {
@@ -69,11 +70,12 @@ def _local_names(nodes, local_names: set[str]) -> list[str]:
 
 class Classifier:
     def __init__(self, scope: Scope, registry, local_names: set[str],
-                 stacks: dict | None = None) -> None:
+                 stacks: dict | None = None, types: dict | None = None) -> None:
         self.scope = scope
         self.registry = registry
         self.locals = local_names
         self.stacks = stacks or {}  # local name -> "push" / "pop" (generated code's tape)
+        self.types = types or {}    # parameter -> class of the object it holds
 
     def by_key(self, key, inputs, label) -> Op:
         if self.registry.is_nondifferentiable(key):
@@ -108,7 +110,10 @@ class Classifier:
             return self.by_key(operator.getitem, _local_names([value.value], self.locals),
                                "operator.getitem")
         if isinstance(value, gast.Attribute):
-            key = getattr(np.ndarray, value.attr, value.attr)
+            key = getattr(np.ndarray, value.attr, None)
+            if key is None:  # an attribute of an object: model.W
+                from .runtime import get_attribute
+                return self.by_key(get_attribute, inputs, f"the attribute .{value.attr}")
             return self.by_key(key, inputs, f"np.ndarray.{value.attr}")
         if isinstance(value, gast.Call):
             return self.call(value)
@@ -121,14 +126,41 @@ class Classifier:
         label = S.unparse(func)
         if isinstance(func, gast.Name) and func.id in self.stacks:
             return Op(self.stacks[func.id], None, inputs, label)
+        bound = self.bound_method(func)
+        if bound is not None:  # model(x), model.forward(x), self.act(x)
+            method, receiver = bound
+            op = Op("user", method, inputs + ([receiver] if receiver not in inputs else []),
+                    f"{method.__qualname__}")
+            op.receiver = True
+            return op
         if isinstance(func, gast.Attribute) and not _is_static(func, self.locals):
-            return self.method(func, inputs + _local_names([func.value], self.locals))
+            op = self.method(func, inputs + _local_names([func.value], self.locals))
+            if op.kind == "unknown" and not hasattr(np.ndarray, func.attr):
+                op.key = "object call"  # a method of an object: model.forward(x)
+            return op
         value = resolve(func, self.scope) if _is_static(func, self.locals) else MISSING
         if value is MISSING:
-            return Op("unknown", label, inputs + _local_names([func], self.locals), label)
+            key = "object call" if isinstance(func, gast.Name) else label
+            return Op("unknown", key, inputs + _local_names([func], self.locals), label)
         if isinstance(getattr(value, "__self__", None), np.ndarray):
             return self.method(func, inputs)  # A.dot(y) with A a module-level array
         return self.by_key(value, inputs, label)
+
+    def bound_method(self, func):
+        """``(function, receiver)`` when ``func`` is a method of an object of known class."""
+        if isinstance(func, gast.Name) and func.id in self.types:
+            cls, name, receiver = self.types[func.id], "__call__", func.id
+        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id in self.types:
+            cls, name, receiver = self.types[func.value.id], func.attr, func.value.id
+        else:
+            return None
+        raw = inspect.getattr_static(cls, name, None)
+        method = getattr(cls, name, None)
+        if isinstance(raw, (staticmethod, classmethod)) or not isinstance(
+                method, types.FunctionType):
+            return None
+        return method, receiver
 
     def method(self, func: gast.Attribute, inputs) -> Op:
         key = getattr(np.ndarray, func.attr, None)
@@ -196,6 +228,10 @@ def check_rules(node: gast.FunctionDef, act: Activity, classify: Classifier,
 
 def missing_rule(node, op: Op, filename: str, direction: str = "adjoint") -> MissingRuleError:
     what = op.label or S.unparse(node)
+    if op.kind == "unknown" and op.key == "object call":
+        return at(node, filename, f"{what}(...) calls an object whose class is not known",
+                  "pass the object as an argument of the differentiated function (its class "
+                  "is read when the derivative is called)", ObjectCallError)
     if direction == "tangent":
         hint = ("register a forward rule for it in your code (d[x] is the tangent of x):\n"
                 f"      @s2sad.tangent({what})\n"

@@ -16,8 +16,9 @@ from collections.abc import Callable
 import numpy as np
 
 from . import cache, pipeline, rules
+from .errors import ObjectCallError
 from .load import load
-from .runtime import Tape, cotangent, finalize, shape_of
+from .runtime import Tape, _is_object, cotangent, differentiable_leaf, finalize, shape_of
 
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -27,7 +28,8 @@ class _Compiled:
         self.derivative = derivative
         self.path = path
         # the helper functions it was generated from, and where the caller finds them
-        self.callees = [(derivative.scopes[caller], expr, derivative.scopes[k + 1].func)
+        self.callees = [(derivative.scopes[caller] if caller >= 0 else None, expr,
+                         derivative.scopes[k + 1].func)
                         for k, (caller, expr, *_) in enumerate(derivative.callees)]
         self.entry = [scope[name] for name in derivative.entry]
         self.scope = scope
@@ -48,13 +50,18 @@ class _Compiled:
 def _target(func):
     """What s2sad transforms for ``func``: a derivative s2sad made stands for the generated
     function behind it, so derivatives of derivatives are derivatives of generated code."""
-    return getattr(func, "__s2sad_function__", func)
+    generated = getattr(func, "__s2sad_function__", None)
+    if generated is None and hasattr(func, "__s2sad_function__"):
+        raise TypeError(f"{func.__qualname__} has not been called yet: its code depends on the "
+                        "classes of its arguments; call it once before differentiating it")
+    return generated or func
 
 
 def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool,
-             scalars: frozenset = frozenset()) -> _Compiled:
+             kinds: tuple = (frozenset(), ())) -> _Compiled:
     func = _target(func)
-    key = (wrt, kind, optimize, scalars)
+    scalars, classes = kinds
+    key = (wrt, kind, optimize, scalars, classes)
     try:
         per_func = _MEMO.setdefault(func, {})
     except TypeError:
@@ -62,25 +69,27 @@ def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool,
     if key in per_func and not per_func[key].current():
         del per_func[key]
     if key not in per_func:
-        derivative, path = _cached_derivative(func, wrt, kind, scalars, optimize)
+        derivative, path = _cached_derivative(func, wrt, kind, scalars, classes, optimize)
         scope = load(derivative.source, derivative.namespace, func.__name__, path)
         per_func[key] = _Compiled(derivative, scope, path)
     return per_func[key]
 
 
-def _cached_derivative(func, wrt, kind, scalars, optimize):
+def _cached_derivative(func, wrt, kind, scalars, classes, optimize):
     """The derivative from the disk cache, or freshly generated (and then stored)."""
     cache_dir = cache.directory() if isinstance(func, types.FunctionType) else None
     entry_key = None
     if cache_dir is not None:
         options = {"wrt": list(wrt), "kind": kind, "scalars": sorted(scalars),
+                   "classes": [[p, f"{c.__module__}.{c.__qualname__}"] for p, c in classes],
                    "optimize": optimize}
         entry_key = cache.key(func, options, rules.registry_digest(), pipeline.VERSION)
     if entry_key is not None:
         found = cache.lookup(cache_dir, entry_key, func, pipeline.VERSION)
         if found is not None:
             return found
-    derivative = pipeline.derive(func, wrt, kind, scalars=scalars, optimize=optimize)
+    derivative = pipeline.derive(func, wrt, kind, scalars=scalars, types=classes,
+                                 optimize=optimize)
     path = None
     if entry_key is not None:
         path = cache.store(cache_dir, entry_key, derivative, derivative.scopes,
@@ -136,14 +145,16 @@ def _wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
 
 
 def _differentiable(value) -> bool:
-    if isinstance(value, (bool, np.bool_)):
-        return False
-    if isinstance(value, (float, np.floating)):
+    """A float, a float array, or a structure of them (tuple, list, dict, an object with
+    float attributes: its other attributes are constants)."""
+    if differentiable_leaf(value):
         return True
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind == "f"
     if isinstance(value, (tuple, list)) and value:
         return all(_differentiable(v) for v in value)
+    if isinstance(value, dict) and value:
+        return all(_differentiable(v) for v in value.values())
+    if _is_object(value):
+        return any(_differentiable(v) for v in vars(value).values())
     return False
 
 
@@ -166,12 +177,15 @@ def _check(func, name: str, value) -> None:
                     f"scalars and float arrays) are differentiable{hint}")
 
 
-def _numbers(params, args) -> frozenset:
-    """The parameters whose arguments are numbers of shape () (a version of the derivative
-    specialized to them skips broadcasting bookkeeping)."""
-    return frozenset(p for p, a in zip(params, args)
-                     if type(a) is float or type(a) is int or isinstance(a, np.generic)
-                     or isinstance(a, np.ndarray) and a.ndim == 0)
+def _numbers(params, args) -> tuple:
+    """What the derivative is specialized to: the parameters whose arguments are numbers
+    of shape () (broadcasting bookkeeping goes away), and the classes of object arguments
+    (their methods are transformed)."""
+    numbers = frozenset(p for p, a in zip(params, args)
+                        if type(a) is float or type(a) is int or isinstance(a, np.generic)
+                        or isinstance(a, np.ndarray) and a.ndim == 0)
+    classes = tuple((p, type(a)) for p, a in zip(params, args) if _is_object(a))
+    return numbers, classes
 
 
 def _arguments(func, params, args, kwargs):
@@ -194,7 +208,10 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
     (5.0, array([2., 4.]))
     """
     names, single = _wrt_names(func, wrt)
-    compiled = _compile(func, names, "value_and_grad", optimize)  # errors show up now
+    try:
+        compiled = _compile(func, names, "value_and_grad", optimize)  # errors show up now
+    except ObjectCallError:
+        compiled = None  # f calls methods of its arguments: their classes come with the call
     params = _parameters(func)
     positions = [params.index(n) for n in names]
     versions: dict = {}
@@ -208,6 +225,8 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
         if version is None or version.callees and not version.current():
             version = versions[numbers] = _compile(func, names, "value_and_grad", optimize,
                                                    numbers)
+            if value_and_grad_func.__s2sad__ is None:
+                _publish(value_and_grad_func, version, 0)
         if version.live:
             version.refresh()
         value, grads = version.entry[0](*args, **kwargs)
@@ -217,8 +236,16 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
             return value, finalize(grads[0], args[positions[0]])
         return value, tuple(finalize(g, args[p]) for g, p in zip(grads, positions))
 
-    value_and_grad_func.__s2sad_function__ = compiled.entry[0]
-    return _decorate(value_and_grad_func, func, compiled, "value_and_grad")
+    _decorate(value_and_grad_func, func, None, "value_and_grad")
+    return _publish(value_and_grad_func, compiled, 0)
+
+
+def _publish(wrapper, compiled, entry: int):
+    """Attach the generated code behind ``wrapper`` (for `source` and for derivatives of
+    derivatives); None until it exists."""
+    wrapper.__s2sad__ = compiled
+    wrapper.__s2sad_function__ = compiled.entry[entry] if compiled is not None else None
+    return wrapper
 
 
 def grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
@@ -237,10 +264,13 @@ def grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
     both = value_and_grad(func, wrt, optimize=optimize)
 
     def grad_func(*args, **kwargs):
-        return both(*args, **kwargs)[1]
+        result = both(*args, **kwargs)[1]
+        if grad_func.__s2sad__ is None:
+            _publish(grad_func, both.__s2sad__, 1)
+        return result
 
-    grad_func.__s2sad_function__ = both.__s2sad__.entry[1]
-    return _decorate(grad_func, func, both.__s2sad__, "grad")
+    _decorate(grad_func, func, None, "grad")
+    return _publish(grad_func, both.__s2sad__, 1)
 
 
 def vjp(func: Callable, *args, optimize: bool = True):
@@ -470,7 +500,10 @@ def source(derivative: Callable) -> str:
     >>> print(s2sad.source(s2sad.grad(f)))  # doctest: +ELLIPSIS
     \"\"\"s2sad ...
     """
-    compiled = getattr(derivative, "__s2sad__", None)
-    if compiled is None:
+    if not hasattr(derivative, "__s2sad__"):
         raise TypeError(f"{derivative!r} was not made by s2sad")
+    compiled = derivative.__s2sad__
+    if compiled is None:
+        raise TypeError(f"{derivative.__qualname__} depends on the classes of its arguments: "
+                        "call it once, then ask for its source")
     return compiled.derivative.source

@@ -80,7 +80,11 @@ def _usable(path: Path) -> Path | None:
 
 
 def resolve_path(path: str, scope):
-    """The value of a dotted name (``helper``, ``layers.dense``) in a function's scope."""
+    """The value of a dotted name (``helper``, ``layers.dense``) in a function's scope, or of
+    ``module:qualname`` (a method, found through its class)."""
+    if ":" in path:
+        module, qualname = path.split(":", 1)
+        return resolve_recipe(["import", module, qualname])
     first, *rest = path.split(".")
     value = scope.lookup(first)
     for attr in rest:
@@ -177,7 +181,7 @@ def lookup(cache_dir: Path, entry_key: str, func, version: str):
         return None
     scopes = [Scope(func)]
     for caller, expr, sha in meta["callees"]:
-        callee = resolve_path(expr, scopes[caller])
+        callee = resolve_path(expr, scopes[caller] if caller >= 0 else None)
         try:
             if not isinstance(callee, types.FunctionType) \
                     or _sha(function_source(callee)) != sha:

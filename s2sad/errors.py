@@ -55,6 +55,11 @@ class MissingRuleError(TransformError, NotImplementedError):
     """A differentiable value flows through a function that has no derivative rule."""
 
 
+class ObjectCallError(MissingRuleError):
+    """A call through an object whose class is not known (yet): ``model(x)`` where
+    ``model`` is a parameter. s2sad learns the class when the derivative is called."""
+
+
 class NoSourceError(TransformError, OSError):
     """The function's source code is not available (REPL, C builtin, exec)."""
 

@@ -55,36 +55,41 @@ class Derivative:
 
 
 def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
-           scalars: frozenset = frozenset(), optimize: bool = True,
+           scalars: frozenset = frozenset(), types: tuple = (), optimize: bool = True,
            trace: list | None = None) -> Derivative:
     """Generate the reverse-mode derivative of ``func`` with respect to parameters ``wrt``.
 
     kind "value_and_grad": one function ``(args) -> (value, grads)``;
     kind "vjp": a primal ``(stack, args) -> value`` and an adjoint ``(stack, ct) -> grads``;
     kind "jvp": forward mode, ``(tangents..., args) -> (value, tangent)``.
-    ``scalars``: parameters known to be numbers of shape () (specializes broadcasting away).
+    ``scalars``: parameters known to be numbers of shape () (specializes broadcasting away);
+    ``types``: ``(parameter, class)`` pairs for objects, whose methods are then transformed.
     """
     module = ModuleBuilder(registry())
     module.scope_index(func)
     if kind == "vjp":
-        spec = module.specialize(func, tuple(wrt), frozenset(scalars))
+        spec = module.specialize(func, tuple(wrt), frozenset(scalars), types=tuple(types))
         entry = (spec.primal, spec.adjoint)
     elif kind == "jvp":
-        spec = module.specialize(func, tuple(wrt), frozenset(scalars), mode="forward")
+        spec = module.specialize(func, tuple(wrt), frozenset(scalars), mode="forward",
+                                 types=tuple(types))
         entry = (spec.primal,)
     else:
         entry = (module.reserve(f"{func.__name__}_value_and_grad"),
                  module.reserve(f"{func.__name__}_grad"))
-        made = reverse_function(module, func, wrt, scalars, entry[:1], trace, optimize)
+        made = reverse_function(module, func, wrt, (scalars, types), entry[:1], trace,
+                                optimize)
         module.functions += made + [functions.grad_only(entry[1], made[0])]
     while module.pending:
         spec = module.pending.pop(0)
         if spec.mode == "forward":
-            module.functions += forward_function(module, spec.func, spec.active, spec.scalars,
+            module.functions += forward_function(module, spec.func, spec.active,
+                                                 (spec.scalars, spec.types),
                                                  spec.primal, trace, optimize)
         else:
             module.functions += reverse_function(module, spec.func, spec.active,
-                                                 spec.scalars, (spec.primal, spec.adjoint),
+                                                 (spec.scalars, spec.types),
+                                                 (spec.primal, spec.adjoint),
                                                  trace, optimize)
     source = module_source(module.functions, module.origins,
                            f"{func.__qualname__} ({func.__code__.co_filename}:"
@@ -110,8 +115,9 @@ class Front:
     body: list
 
 
-def front(module: ModuleBuilder, func, active, scalars, trace, direction: str,
+def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
           top_level: bool) -> Front:
+    scalars, types = kinds
     parsed = parse_function(func)                                     # parse
     module.sources.append((func.__qualname__, parsed.source))
     _stage(trace, "parse", parsed.node)
@@ -120,7 +126,8 @@ def front(module: ModuleBuilder, func, active, scalars, trace, direction: str,
     _stage(trace, "normalize", core)
     local_names = (set(S.param_names(core))
                    | S.store_names(gast.Module(body=core.body, type_ignores=[])))
-    classify = Classifier(parsed.scope, module.registry, local_names, stack_operations(core))
+    classify = Classifier(parsed.scope, module.registry, local_names, stack_operations(core),
+                          dict(types))
     missing = [p for p in active if p not in local_names]
     if missing:
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
@@ -139,9 +146,9 @@ def front(module: ModuleBuilder, func, active, scalars, trace, direction: str,
                  core.body[:-1])
 
 
-def forward_function(module: ModuleBuilder, func, active, scalars, name, trace, optimize):
+def forward_function(module: ModuleBuilder, func, active, kinds, name, trace, optimize):
     """The tangent function of one user function: ``(tangents..., args...) -> (value, d)``."""
-    f = front(module, func, active, scalars, trace, "tangent", not module.functions)
+    f = front(module, func, active, kinds, trace, "tangent", not module.functions)
     fwd = Forward(module, f.parsed, f.core, f.namer, f.act, f.classify, f.numbers)
     made = [jvp_function(name, f.core, fwd, fwd.block(f.body), list(active), f.ret)]  # forward
     _stage(trace, "forward", made)
@@ -153,9 +160,9 @@ def forward_function(module: ModuleBuilder, func, active, scalars, name, trace, 
     return made
 
 
-def reverse_function(module: ModuleBuilder, func, active, scalars, names, trace, optimize):
+def reverse_function(module: ModuleBuilder, func, active, kinds, names, trace, optimize):
     """The generated function(s) for one user function: fused (one name) or split (two)."""
-    f = front(module, func, active, scalars, trace, "adjoint", len(names) == 1)
+    f = front(module, func, active, kinds, trace, "adjoint", len(names) == 1)
     parsed, core, namer, local_names = f.parsed, f.core, f.namer, f.local_names
     classify, act, numbers, ret, body = f.classify, f.act, f.numbers, f.ret, f.body
 

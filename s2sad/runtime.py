@@ -79,6 +79,31 @@ class Cotangent(tuple):
         return f"Cotangent{tuple.__repr__(self)}"
 
 
+class CotangentDict(dict):
+    """The gradient of a dict, or of an object's attributes: adds key by key; a missing
+    key is zero."""
+
+    def __add__(self, other):
+        if not isinstance(other, dict):
+            return self  # other is the scalar zero
+        out = CotangentDict(self)
+        for key, value in other.items():
+            out[key] = out[key] + value if key in out else value
+        return out
+
+    __radd__ = __add__
+
+
+def get_attribute(obj, name):
+    """``obj.name``: the key of the rule for reading an attribute of an object."""
+    return getattr(obj, name)
+
+
+def unattribute(g, name):
+    """The gradient of an object given the gradient ``g`` of its attribute ``name``."""
+    return CotangentDict({name: g})
+
+
 def cotangent(value):
     """A user-given cotangent with tuples and lists as `Cotangent`."""
     if isinstance(value, (tuple, list)):
@@ -92,6 +117,8 @@ def unindex(g, like, index):
         out = [0.0] * len(like)
         out[index] = g
         return Cotangent(out)
+    if isinstance(like, dict):
+        return CotangentDict({index: g})
     out = np.zeros(shape_of(like), dtype=np.result_type(like, g))
     if _is_basic(index):
         out[index] = g
@@ -111,6 +138,8 @@ def ones_like(x):
     """The seed of a reverse sweep: ones in the structure of the output."""
     if isinstance(x, (tuple, list)):
         return Cotangent(ones_like(v) for v in x)
+    if isinstance(x, dict):
+        return CotangentDict({k: ones_like(v) for k, v in x.items()})
     if isinstance(x, float):
         return 1.0
     if isinstance(x, (int, bool)) or x is None:
@@ -122,6 +151,8 @@ def zeros_like(x):
     """A zero gradient for ``x`` (``0.0`` when ``x`` has no value yet)."""
     if isinstance(x, (tuple, list)):
         return Cotangent(zeros_like(v) for v in x)
+    if isinstance(x, dict) or _is_object(x):
+        return CotangentDict()
     if x is None or isinstance(x, (float, int, bool)):
         return 0.0
     return np.zeros_like(x)
@@ -136,11 +167,42 @@ def stop_gradient(x):
     return x
 
 
+def _is_object(x) -> bool:
+    """An instance of a user class (a dataclass, a model object): not a number, array or
+    container."""
+    return hasattr(x, "__dict__") and not isinstance(x, (np.ndarray, np.generic, type))
+
+
+def differentiable_leaf(x) -> bool:
+    if isinstance(x, (bool, np.bool_)):
+        return False
+    if isinstance(x, (float, np.floating)):
+        return True
+    return isinstance(x, np.ndarray) and x.dtype.kind == "f"
+
+
 def finalize(g, like):
-    """``g`` in the type, shape and dtype of the input ``like`` it is the gradient of."""
+    """``g`` in the type, shape and dtype of the input ``like`` it is the gradient of.
+
+    Tuples and lists give tuples and lists, dicts give dicts, a dataclass gives an
+    instance of the same dataclass (float fields hold gradients, others keep their
+    values), any other object a dict of the gradients of its float attributes.
+    """
     if isinstance(like, (tuple, list)):
         g = g if isinstance(g, (tuple, list)) else [0.0] * len(like)
         return type(like)(finalize(a, b) for a, b in zip(g, like))
+    if isinstance(like, dict):
+        g = g if isinstance(g, dict) else {}
+        return {k: finalize(g.get(k, 0.0), v) for k, v in like.items()}
+    if _is_object(like):
+        import dataclasses
+        g = g if isinstance(g, dict) else {}
+        grads = {k: finalize(g.get(k, 0.0), v) for k, v in vars(like).items()
+                 if differentiable_leaf(v) or isinstance(v, (tuple, list, dict))}
+        if dataclasses.is_dataclass(like):
+            names = {f.name for f in dataclasses.fields(like)}
+            return dataclasses.replace(like, **{k: v for k, v in grads.items() if k in names})
+        return grads
     if isinstance(like, np.generic):
         return like.dtype.type(g)
     if isinstance(like, float):
@@ -376,6 +438,8 @@ def restore_part(x, index, old) -> None:
 
 def part(g, index):
     """``g[index]`` for a gradient that may still be the scalar zero."""
+    if isinstance(g, dict):
+        return g.get(index, 0.0)
     if isinstance(g, (np.ndarray, tuple, list)):
         return g[index]
     return g

@@ -17,6 +17,7 @@ from s2sad.runtime import (
     dot_adjoint_cotangent,
     dot_adjoint_partner,
     dot_adjoint_tangent,
+    get_attribute,
     inverse_axes,
     item,
     matmul_adjoint,
@@ -24,9 +25,11 @@ from s2sad.runtime import (
     matmul_adjoint_partner,
     matmul_adjoint_tangent,
     ones_like,
+    part,
     shape_of,
     stop_gradient,
     sum_adjoint,
+    unattribute,
     unbroadcast,
     unindex,
     zeros_like,
@@ -122,3 +125,13 @@ def dot_adjoint_adjoint(y, g, a, b, argnum):
 @tangent(dot_adjoint)
 def dot_adjoint_tangent_rule(y, g, a, b, argnum):
     d[y] = dot_adjoint(d[g], a, b, argnum) + dot_adjoint_tangent(g, a, b, d[a], d[b], argnum)
+
+
+@adjoint(get_attribute)
+def get_attribute_adjoint(y, obj, name):
+    d[obj] = unattribute(d[y], name)
+
+
+@tangent(get_attribute)
+def get_attribute_tangent(y, obj, name):
+    d[y] = part(d[obj], name)

@@ -45,11 +45,15 @@ class FunctionTransform:
         return bind
 
     def call_site(self, stmt, op, mode: str):
-        """``(bound arguments, specialization)`` for a call of the user function ``op.key``."""
+        """``(positional atoms, bound arguments, specialization)`` for a call of the user
+        function ``op.key`` (a method gets its object as the first argument)."""
         call = stmt.value
+        args = list(call.args)
+        if op.receiver:
+            args = [call.func if isinstance(call.func, gast.Name) else call.func.value] + args
         try:
             bound = inspect.signature(op.key).bind(
-                *call.args, **{k.arg: k.value for k in call.keywords})
+                *args, **{k.arg: k.value for k in call.keywords})
         except TypeError as exc:
             raise at(stmt, self.parsed.filename, f"cannot call {op.label}: {exc}") from None
         active = tuple(p for p, atom in bound.arguments.items()
@@ -58,6 +62,13 @@ class FunctionTransform:
                             if isinstance(atom, gast.Name) and atom.id in self.scalars
                             or isinstance(atom, gast.Constant)
                             and isinstance(atom.value, (int, float)))
-        path = (self.module.scope_index(self.parsed.func), S.unparse(call.func))
-        spec = self.module.specialize(op.key, active, numbers, path, mode=mode)
-        return bound, spec
+        types = tuple(sorted(
+            ((p, self.classify.types[atom.id]) for p, atom in bound.arguments.items()
+             if isinstance(atom, gast.Name) and atom.id in self.classify.types),
+            key=lambda pair: pair[0]))
+        if op.receiver:  # found through the object's class, not through a name in scope
+            path = (-1, f"{op.key.__module__}:{op.key.__qualname__}")
+        else:
+            path = (self.module.scope_index(self.parsed.func), S.unparse(call.func))
+        spec = self.module.specialize(op.key, active, numbers, path, mode=mode, types=types)
+        return args, bound, spec

@@ -155,9 +155,9 @@ class Forward(FunctionTransform):
     def user_call(self, stmt, op: Op):
         target = stmt.targets[0].id
         call = stmt.value
-        bound, spec = self.call_site(stmt, op, "forward")
+        args, bound, spec = self.call_site(stmt, op, "forward")
         tangents = [self.tangent(bound.arguments[p]) for p in spec.active]
-        new_call = gast.Call(func=S.name(spec.primal), args=tangents + list(call.args),
+        new_call = gast.Call(func=S.name(spec.primal), args=tangents + args,
                              keywords=call.keywords)
         targets = S.tuple_([S.name(target, store=True),
                             S.name(self.namer.grad(target), store=True)], store=True)

@@ -32,6 +32,7 @@ class Specialization:
     primal: str                  # reverse: the primal that records; forward: the jvp
     adjoint: str | None
     mode: str = "reverse"
+    types: tuple = ()            # (parameter, class) of object parameters
 
 
 def import_recipe(value):
@@ -120,17 +121,19 @@ class ModuleBuilder:
         return {k: v for k, v in self.bindings.items() if not isinstance(v, Generated)}
 
     def specialize(self, func, active: tuple[str, ...], scalars: frozenset,
-                   path=None, mode: str = "reverse") -> Specialization:
-        key = (func, active, scalars, mode)
+                   path=None, mode: str = "reverse", types: tuple = ()) -> Specialization:
+        key = (func, active, scalars, mode, types)
         self.scope_index(func, path)
         if key not in self.specs:
-            base = func.__name__
+            # Dense.__call__ -> Dense_call: readable names for methods too
+            parts = [p.strip("_") for p in func.__qualname__.split(".") if p != "<locals>"]
+            base = "_".join(p for p in parts if p) or func.__name__
             if mode == "forward":
                 spec = Specialization(func, active, scalars, self.reserve(f"{base}_jvp"),
-                                      None, mode)
+                                      None, mode, types)
             else:
                 spec = Specialization(func, active, scalars, self.reserve(f"{base}_primal"),
-                                      self.reserve(f"{base}_adjoint"))
+                                      self.reserve(f"{base}_adjoint"), types=types)
             self.specs[key] = spec
             self.pending.append(spec)
         return self.specs[key]

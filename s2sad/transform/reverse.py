@@ -189,12 +189,11 @@ class Reverse(FunctionTransform):
     def user_call(self, stmt, op: Op, zs: set):
         target = stmt.targets[0].id
         call = stmt.value
-        bound, spec = self.call_site(stmt, op, "reverse")
+        args, bound, spec = self.call_site(stmt, op, "reverse")
         active = spec.active
         self.uses_stack = True
         primal_call = gast.Call(func=S.name(spec.primal),
-                                args=[S.name(self.stack)] + list(call.args),
-                                keywords=call.keywords)
+                                args=[S.name(self.stack)] + args, keywords=call.keywords)
         primal = [S.assign(target, primal_call)]
         grad = self.namer.grad(target)
         seed = S.name(grad) if grad in zs else self.zero(target)
@@ -322,6 +321,8 @@ def call_arguments(value, op: Op):
     if isinstance(value, gast.Subscript):
         return [value.value, S.value_of_index(value.slice)], {}
     if isinstance(value, gast.Attribute):
+        if op.label.startswith("the attribute"):
+            return [value.value, S.const(value.attr)], {}
         return [value.value], {}
     if isinstance(value, gast.Call):
         args = list(value.args)

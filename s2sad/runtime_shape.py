@@ -1,0 +1,586 @@
+"""Run-time helpers of templates/numpy_shape.py: reductions (prod, var, std, max, min,
+cumsum, cumprod, average, trace) and shape and layout functions (concatenate, split,
+tile, repeat, pad, sort, take, np.array of a list, ...).
+
+Conventions of `s2sad.runtime` hold here too: the scalar ``0.0`` stands for a zero of
+whatever shape (in forward mode, the tangent of a constant argument: the "symbolic
+zero"); the gradient of a list or tuple is a `Cotangent` of per-element gradients; a
+tangent has the dtype of the result it belongs to (float32 stays float32).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .runtime import Cotangent, shape_of, unbroadcast, zeros_like
+
+# -- small pieces ------------------------------------------------------------------------
+
+
+def _symbolic_zero(t) -> bool:
+    """Is ``t`` the zero a constant argument's tangent is replaced by?"""
+    return type(t) is float and t == 0.0
+
+
+def _float_dtype(value):
+    dtype = np.result_type(value)
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _is_float(value) -> bool:
+    return np.result_type(value).kind == "f"
+
+
+def _like(t, y):
+    """The tangent ``t`` as an array of ``y``'s shape and float dtype (zeros for an integer
+    or boolean ``y``, whose value is piecewise constant)."""
+    if not _is_float(y):
+        return np.zeros(shape_of(y))
+    t = np.asarray(t, dtype=np.result_type(y))
+    if t.shape != shape_of(y):
+        t = np.broadcast_to(t, shape_of(y))
+    return t
+
+
+def _norm_axes(axis, ndim: int) -> tuple:
+    """The axes a reduction over ``axis`` (None, int or tuple) reduces, positive, sorted."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    return tuple(sorted(int(a) % ndim for a in axes)) if ndim else ()
+
+
+def _keep(v, x, axis, keepdims):
+    """``v``, the result of a reduction of ``x`` over ``axis``, with the reduced axes kept
+    (as ``keepdims=True`` would have them): it broadcasts against ``x``."""
+    ndim = len(shape_of(x))
+    if keepdims or not ndim:
+        return v
+    return np.expand_dims(v, _norm_axes(axis, ndim))
+
+
+def _count(x, axis) -> int:
+    shape = shape_of(x)
+    return int(np.prod([shape[a] for a in _norm_axes(axis, len(shape))]))
+
+
+# -- prod --------------------------------------------------------------------------------
+
+def _others_product(x, axis):
+    """For each element of ``x``, the product of the other elements of the group it is
+    reduced with (over ``axis``): the derivative of the product, exact when ``x`` holds
+    zeros (a prefix and a suffix product, no division)."""
+    x = np.asarray(x)
+    if x.ndim == 0:
+        return np.ones_like(x, dtype=_float_dtype(x))
+    axes = _norm_axes(axis, x.ndim)
+    keep = [a for a in range(x.ndim) if a not in axes]
+    order = keep + list(axes)
+    moved = np.transpose(x, order)
+    lead = moved.shape[:len(keep)]
+    flat = np.reshape(moved, lead + (-1,))
+    if flat.shape[-1] == 0:
+        return np.zeros(x.shape, dtype=_float_dtype(x))
+    ones = np.ones(lead + (1,), dtype=flat.dtype)
+    left = np.concatenate([ones, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
+    right = np.concatenate([np.cumprod(flat[..., :0:-1], axis=-1)[..., ::-1], ones], axis=-1)
+    others = np.reshape(left * right, moved.shape)
+    return np.transpose(others, np.argsort(order))
+
+
+def prod_adjoint(g, x, axis=None, keepdims=False, initial=None):
+    """Gradient of ``np.prod(x, axis, keepdims=keepdims, initial=initial)``."""
+    others = _others_product(x, axis)
+    if initial is not None:
+        others = others * initial
+    return _keep(g, x, axis, keepdims) * others
+
+
+def prod_jvp(t, x, y, axis=None, keepdims=False, initial=None):
+    """Tangent of ``y = np.prod(x, axis, keepdims=keepdims, initial=initial)``."""
+    out = np.sum(t * _others_product(x, axis), axis=axis, keepdims=keepdims)
+    if initial is not None:
+        out = out * initial
+    return _like(out, y)
+
+
+# -- var and std -------------------------------------------------------------------------
+
+def _ddof(ddof, correction):
+    return ddof if correction is None else correction
+
+
+def var_adjoint(g, x, axis=None, ddof=0, keepdims=False, correction=None):
+    """Gradient of ``np.var(x, axis, ddof=ddof, keepdims=keepdims)``."""
+    n = _count(x, axis) - _ddof(ddof, correction)
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    return 2.0 * _keep(g, x, axis, keepdims) * centered / n
+
+
+def var_jvp(t, x, y, axis=None, ddof=0, keepdims=False, correction=None):
+    """Tangent of ``y = np.var(x, axis, ddof=ddof, keepdims=keepdims)``."""
+    n = _count(x, axis) - _ddof(ddof, correction)
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    return _like(2.0 * np.sum(t * centered, axis=axis, keepdims=keepdims) / n, y)
+
+
+def std_adjoint(g, y, x, axis=None, ddof=0, keepdims=False, correction=None):
+    """Gradient of ``y = np.std(x, axis, ddof=ddof, keepdims=keepdims)`` (zero when one
+    element is reduced, as autograd)."""
+    count = _count(x, axis)
+    if count <= 1:
+        return np.zeros(shape_of(x), dtype=_float_dtype(x))
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    scale = _keep(g, x, axis, keepdims) / _keep(y, x, axis, keepdims)
+    return scale * centered / (count - _ddof(ddof, correction))
+
+
+def std_jvp(t, x, y, axis=None, ddof=0, keepdims=False, correction=None):
+    """Tangent of ``y = np.std(x, axis, ddof=ddof, keepdims=keepdims)``."""
+    count = _count(x, axis)
+    if count <= 1:
+        return _like(0.0, y)
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    out = np.sum(t * centered, axis=axis, keepdims=keepdims)
+    return _like(out / ((count - _ddof(ddof, correction)) * y), y)
+
+
+# -- max and min: the derivative split equally among tied elements, as autograd ----------
+
+def _chosen(y, x, axis, keepdims):
+    """1/k at the k elements of ``x`` equal to their group's max/min ``y``, else 0."""
+    dtype = _float_dtype(x)
+    mask = (np.asarray(x) == _keep(y, x, axis, keepdims)).astype(dtype)
+    count = np.sum(mask, axis=axis, keepdims=True) if np.ndim(mask) else mask
+    return mask / np.maximum(count, 1)
+
+
+def chooser_adjoint(g, y, x, axis=None, keepdims=False):
+    """Gradient of ``y = np.max(x, axis, keepdims=keepdims)`` (or min, amax, amin)."""
+    return _keep(g, x, axis, keepdims) * _chosen(y, x, axis, keepdims)
+
+
+def chooser_jvp(t, y, x, axis=None, keepdims=False):
+    """Tangent of ``y = np.max(x, axis, keepdims=keepdims)`` (or min, amax, amin)."""
+    return _like(np.sum(t * _chosen(y, x, axis, keepdims), axis=axis, keepdims=keepdims), y)
+
+
+# -- cumsum and cumprod ------------------------------------------------------------------
+
+def cumsum_adjoint(g, x, axis=None):
+    """Gradient of ``np.cumsum(x, axis)``: the reversed cumulative sum of ``g``."""
+    if axis is None:
+        flat = np.reshape(g, (-1,))
+        return np.reshape(np.cumsum(flat[::-1])[::-1], shape_of(x))
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def _lanes(x, axis):
+    """``x`` with the cumulative axis last (flattened for axis None), and how to undo it."""
+    x = np.asarray(x)
+    if axis is None:
+        return np.reshape(x, (-1,)), lambda v: np.reshape(v, x.shape)
+    ax = axis % x.ndim
+    return np.moveaxis(x, ax, -1), lambda v: np.moveaxis(v, -1, ax)
+
+
+def _cumprod_jacobian(xm):
+    """``J[..., i, k] = d cumprod(xm)[..., k] / d xm[..., i]``: the product of ``xm[..., j]``
+    for ``j <= k, j != i`` when ``k >= i``, else 0 (exact with zeros)."""
+    n = xm.shape[-1]
+    rows = np.array(np.broadcast_to(xm[..., None, :], xm.shape[:-1] + (n, n)))
+    rows[..., np.arange(n), np.arange(n)] = 1.0
+    return np.cumprod(rows, axis=-1) * np.triu(np.ones((n, n), dtype=xm.dtype))
+
+
+def cumprod_adjoint(g, y, x, axis=None):
+    """Gradient of ``y = np.cumprod(x, axis)``."""
+    xm, back = _lanes(x, axis)
+    gm, _ = _lanes(g, axis)
+    if np.all(xm != 0):
+        ym, _ = _lanes(y, axis)
+        rev = np.flip(np.cumsum(np.flip(gm * ym, -1), axis=-1), -1)
+        return back(rev / xm)
+    return back(np.einsum("...ik,...k->...i", _cumprod_jacobian(xm), gm))
+
+
+def cumprod_jvp(t, y, x, axis=None):
+    """Tangent of ``y = np.cumprod(x, axis)``."""
+    xm, back = _lanes(x, axis)
+    tm, _ = _lanes(np.broadcast_to(t, shape_of(x)), axis)
+    if axis is None:  # y is flat
+        back = np.asarray
+    if np.all(xm != 0):
+        ym, _ = _lanes(y, axis)
+        return _like(back(ym * np.cumsum(tm / xm, axis=-1)), y)
+    return _like(back(np.einsum("...ik,...i->...k", _cumprod_jacobian(xm), tm)), y)
+
+
+# -- average -----------------------------------------------------------------------------
+
+def _check_average(returned) -> None:
+    if returned:
+        raise NotImplementedError("the derivative of np.average with returned=True is not "
+                                  "implemented; compute the sum of the weights separately")
+
+
+def _weights(a, weights, axis):
+    """The weights in the layout they multiply ``a`` with (a 1-d array along ``axis``
+    reshaped to broadcast)."""
+    w = np.asarray(weights)
+    if w.shape != shape_of(a) and w.ndim == 1 and axis is not None:
+        shape = [1] * len(shape_of(a))
+        shape[axis % len(shape)] = w.shape[0]
+        w = np.reshape(w, shape)
+    return w
+
+
+def average_adjoint(g, y, a, weights=None, axis=None, keepdims=False, returned=False,
+                    argnum=0):
+    """Gradient of ``y = np.average(a, axis, weights, keepdims=keepdims)`` with respect to
+    ``a`` (argnum 0) or ``weights`` (1)."""
+    _check_average(returned)
+    g = _keep(g, a, axis, keepdims)
+    if weights is None:
+        return np.broadcast_to(g / _count(a, axis), shape_of(a))
+    w = _weights(a, weights, axis)
+    total = np.sum(np.broadcast_to(w, shape_of(a)), axis=axis, keepdims=True)
+    if argnum == 0:
+        return np.broadcast_to(g * w / total, shape_of(a))
+    part = g * (a - _keep(y, a, axis, keepdims)) / total
+    return np.reshape(unbroadcast(np.broadcast_to(part, shape_of(a)), w), shape_of(weights))
+
+
+def average_jvp(ta, tw, y, a, weights=None, axis=None, keepdims=False, returned=False):
+    """Tangent of ``y = np.average(a, axis, weights, keepdims=keepdims)``."""
+    _check_average(returned)
+    if weights is None:
+        return _like(np.mean(np.broadcast_to(ta, shape_of(a)), axis=axis, keepdims=keepdims),
+                     y)
+    w = _weights(a, weights, axis)
+    total = np.sum(np.broadcast_to(w, shape_of(a)), axis=axis, keepdims=True)
+    num = ta * w
+    if not _symbolic_zero(tw):
+        num = num + np.reshape(tw, np.shape(w)) * (a - _keep(y, a, axis, keepdims))
+    out = np.sum(np.broadcast_to(num / total, shape_of(a)), axis=axis, keepdims=keepdims)
+    return _like(out, y)
+
+
+# -- trace, diagonal, diag ---------------------------------------------------------------
+
+def trace_adjoint(g, x, offset=0, axis1=0, axis2=1):
+    """Gradient of ``np.trace(x, offset, axis1, axis2)``: ``g`` along that diagonal."""
+    shape = shape_of(x)
+    a1, a2 = axis1 % len(shape), axis2 % len(shape)
+    eye = np.eye(shape[a1], shape[a2], k=offset, dtype=_float_dtype(x))
+    out = np.asarray(g)[..., None, None] * eye
+    return np.moveaxis(out, (-2, -1), (a1, a2))
+
+
+def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
+    """Gradient of ``np.diagonal(x, offset, axis1, axis2)``: ``g`` placed on that diagonal
+    of zeros of ``x``'s shape."""
+    shape = shape_of(x)
+    a1, a2 = axis1 % len(shape), axis2 % len(shape)
+    rest = [n for i, n in enumerate(shape) if i not in (a1, a2)]
+    out = np.zeros(rest + [shape[a1], shape[a2]], dtype=np.result_type(g, _float_dtype(x)))
+    k = np.shape(g)[-1]
+    rows = np.arange(k) + max(-offset, 0)
+    cols = np.arange(k) + max(offset, 0)
+    out[..., rows, cols] = g
+    return np.moveaxis(out, (-2, -1), (a1, a2))
+
+
+def diag_adjoint(g, x, k=0):
+    """Gradient of ``np.diag(x, k)``: the diagonal of ``g`` for a vector ``x`` (which
+    ``np.diag`` made a matrix), ``g`` on the diagonal for a matrix ``x``."""
+    if len(shape_of(x)) == 1:
+        return np.diagonal(g, k).copy()
+    return diagonal_adjoint(g, x, k, 0, 1)
+
+
+# -- ravel order -------------------------------------------------------------------------
+
+def ravel_order(x, order="C"):
+    """The order ("C" or "F") in which ``np.ravel(x, order)`` reads ``x``."""
+    if order in ("C", "F", None):
+        return order or "C"
+    if order in ("A", "K") and isinstance(x, np.ndarray) and x.ndim > 1 \
+            and x.flags.f_contiguous and not x.flags.c_contiguous:
+        return "F"
+    return "C"
+
+
+# -- joining and splitting ---------------------------------------------------------------
+
+def _join_view(arrays, kind: str, axis):
+    """The arrays as ``kind`` ("concatenate", "hstack", ...) joins them, and the axis."""
+    if kind == "hstack":
+        parts = [np.atleast_1d(a) for a in arrays]
+        return parts, 0 if parts and parts[0].ndim == 1 else 1
+    if kind == "vstack":
+        return [np.atleast_2d(a) for a in arrays], 0
+    if kind == "dstack":
+        return [np.atleast_3d(a) for a in arrays], 2
+    if kind == "column_stack":
+        parts = [np.asarray(a) for a in arrays]
+        return [np.reshape(p, (-1, 1)) if p.ndim < 2 else p for p in parts], 1
+    parts = [np.asarray(a) for a in arrays]
+    if axis is None:
+        return [np.reshape(p, (-1,)) for p in parts], 0
+    return parts, axis % parts[0].ndim
+
+
+def join_adjoint(g, arrays, kind="concatenate", axis=0):
+    """Gradient of ``np.<kind>(arrays, axis)`` with respect to the sequence ``arrays``: a
+    `Cotangent` of one gradient per element (an array for an array ``arrays``)."""
+    if kind == "stack":
+        ax = axis % (len(shape_of(arrays[0])) + 1)
+        pieces = [np.take(g, k, axis=ax) for k in range(len(arrays))]
+    else:
+        parts, ax = _join_view(arrays, kind, axis)
+        bounds = np.cumsum([p.shape[ax] for p in parts])[:-1]
+        pieces = np.split(np.reshape(g, np.shape(g)), bounds, axis=ax)
+    pieces = [np.reshape(p, shape_of(a)) for p, a in zip(pieces, arrays)]
+    if isinstance(arrays, (list, tuple)):
+        return Cotangent(pieces)
+    return np.reshape(np.stack(pieces), shape_of(arrays))
+
+
+_JOIN = {"concatenate": np.concatenate, "stack": np.stack, "hstack": np.hstack,
+         "vstack": np.vstack, "dstack": np.dstack, "column_stack": np.column_stack}
+
+
+def _filled(t, value):
+    """The tangent ``t`` of ``value`` with a symbolic zero made a zero of ``value``'s shape
+    (recursively through lists and tuples)."""
+    if isinstance(value, (list, tuple)):
+        if _symbolic_zero(t):
+            t = [0.0] * len(value)
+        return [_filled(tk, vk) for tk, vk in zip(t, value)]
+    if _symbolic_zero(t) and np.ndim(value):
+        return np.zeros(np.shape(value))
+    return t
+
+
+def join_jvp(ts, arrays, y, kind="concatenate", axis=0):
+    """Tangent of ``y = np.<kind>(arrays, axis)``: the same join of the tangents (zeros for
+    constant elements)."""
+    parts = _filled(ts, arrays) if isinstance(arrays, (list, tuple)) else ts
+    if kind in ("concatenate", "stack"):
+        out = _JOIN[kind](parts, axis=axis)
+    else:
+        out = _JOIN[kind](parts)
+    return _like(out, y)
+
+
+_SPLIT = {"split": np.split, "array_split": np.array_split, "hsplit": np.hsplit,
+          "vsplit": np.vsplit, "dsplit": np.dsplit}
+
+
+def split_adjoint(g, x, indices_or_sections, axis=0, kind="split"):
+    """Gradient of ``np.<kind>(x, indices_or_sections, axis)`` (a list) given the list (or
+    `Cotangent`) ``g`` of the pieces' gradients: each placed where its piece came from."""
+    out = np.zeros(shape_of(x), dtype=_float_dtype(x))
+    if kind in ("split", "array_split"):
+        views = _SPLIT[kind](out, indices_or_sections, axis)
+    else:
+        views = _SPLIT[kind](out, indices_or_sections)
+    if not isinstance(g, (list, tuple)):
+        g = [g] * len(views)  # the scalar zero
+    for view, piece in zip(views, g):
+        view += piece
+    return out
+
+
+# -- tile, repeat ------------------------------------------------------------------------
+
+def tile_adjoint(g, x, reps):
+    """Gradient of ``np.tile(x, reps)``: the sum of the tiles."""
+    reps = tuple(reps) if np.ndim(reps) else (int(reps),)
+    shape = shape_of(x)
+    n = max(len(reps), len(shape))
+    reps = (1,) * (n - len(reps)) + reps
+    padded = (1,) * (n - len(shape)) + tuple(shape)
+    g = np.reshape(g, [v for r, s in zip(reps, padded) for v in (r, s)])
+    return np.reshape(np.sum(g, axis=tuple(range(0, 2 * n, 2))), shape)
+
+
+def repeat_adjoint(g, x, repeats, axis=None):
+    """Gradient of ``np.repeat(x, repeats, axis)``: each element gets the sum of its copies."""
+    shape = shape_of(x)
+    dtype = np.result_type(g, _float_dtype(x))
+    if axis is None:
+        n = int(np.prod(shape))
+        out = np.zeros(n, dtype=dtype)
+        np.add.at(out, np.repeat(np.arange(n), repeats), np.reshape(g, (-1,)))
+        return np.reshape(out, shape)
+    ax = axis % len(shape)
+    moved = np.moveaxis(g, ax, 0)
+    out = np.zeros((shape[ax],) + moved.shape[1:], dtype=dtype)
+    np.add.at(out, np.repeat(np.arange(shape[ax]), repeats), moved)
+    return np.moveaxis(out, 0, ax)
+
+
+# -- pad ---------------------------------------------------------------------------------
+
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def _pad_sources(x, pad_width, mode):
+    """For each element of the padded array, 1 + the flat index of the element of ``x`` it
+    copies, or 0 for a constant."""
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"the derivative of np.pad with mode={mode!r} is not "
+                                  f"implemented (only {', '.join(_PAD_MODES)})")
+    shape = shape_of(x)
+    index = np.arange(1, int(np.prod(shape)) + 1).reshape(shape)
+    return np.pad(index, pad_width, mode)  # constant mode pads with 0
+
+
+def pad_adjoint(g, x, pad_width, mode="constant"):
+    """Gradient of ``np.pad(x, pad_width, mode)`` with respect to ``x``: every element gets
+    the gradients of the places it was copied to."""
+    sources = _pad_sources(x, pad_width, mode)
+    size = int(np.prod(shape_of(x)))
+    out = np.bincount(sources.ravel(), weights=np.ravel(g), minlength=size + 1)[1:]
+    return np.reshape(out, shape_of(x)).astype(np.result_type(g, _float_dtype(x)), copy=False)
+
+
+def pad_values_adjoint(g, x, pad_width, constant_values=0):
+    """Gradient of ``np.pad(x, pad_width, constant_values=c)`` with respect to a scalar
+    ``c``: the sum of ``g`` over the padding."""
+    if np.ndim(constant_values):
+        raise NotImplementedError("the derivative of np.pad with respect to constant_values "
+                                  "is implemented for a scalar only")
+    return np.sum(np.where(_pad_sources(x, pad_width, "constant") == 0, g, 0.0))
+
+
+def pad_jvp(t, tc, x, y, pad_width, mode="constant"):
+    """Tangent of ``y = np.pad(x, pad_width, mode, constant_values=c)``: the tangent of
+    ``x`` padded alike, the padding the tangent ``tc`` of ``c`` in constant mode."""
+    _pad_sources(x, pad_width, mode)  # only the modes with a derivative
+    t = np.zeros(shape_of(x)) if _symbolic_zero(t) else t
+    if mode == "constant":
+        return _like(np.pad(t, pad_width, mode, constant_values=tc), y)
+    return _like(np.pad(t, pad_width, mode), y)
+
+
+# -- sort, take --------------------------------------------------------------------------
+
+def _sort_kind(kind, stable):
+    return "stable" if stable else kind
+
+
+def sort_adjoint(g, x, axis=-1, kind=None, stable=None):
+    """Gradient of ``np.sort(x, axis, kind)``: ``g`` sent back through the permutation."""
+    kind = _sort_kind(kind, stable)
+    out = np.zeros(shape_of(x), dtype=np.result_type(g, _float_dtype(x)))
+    if axis is None:
+        flat = out.reshape(-1)
+        flat[np.argsort(np.ravel(x), kind=kind)] = np.ravel(g)
+        return out
+    np.put_along_axis(out, np.argsort(x, axis=axis, kind=kind), g, axis=axis)
+    return out
+
+
+def sort_jvp(t, x, y, axis=-1, kind=None, stable=None):
+    """Tangent of ``y = np.sort(x, axis, kind)``: ``t`` permuted like ``x``."""
+    kind = _sort_kind(kind, stable)
+    t = np.broadcast_to(t, shape_of(x))
+    if axis is None:
+        return _like(np.ravel(t)[np.argsort(np.ravel(x), kind=kind)], y)
+    return _like(np.take_along_axis(t, np.argsort(x, axis=axis, kind=kind), axis=axis), y)
+
+
+def take_adjoint(g, x, indices, axis=None, mode="raise"):
+    """Gradient of ``np.take(x, indices, axis, mode=mode)``: ``g`` added at the indices."""
+    shape = shape_of(x)
+    n = int(np.prod(shape)) if axis is None else shape[axis % len(shape)]
+    index = np.asarray(indices)
+    if mode == "wrap":
+        index = index % n
+    elif mode == "clip":
+        index = np.clip(index, 0, n - 1)
+    else:
+        index = np.where(index < 0, index + n, index)
+    dtype = np.result_type(g, _float_dtype(x))
+    if axis is None:
+        out = np.zeros(n, dtype=dtype)
+        np.add.at(out, index.reshape(-1), np.reshape(np.broadcast_to(g, index.shape), (-1,)))
+        return np.reshape(out, shape)
+    out = np.zeros(shape, dtype=dtype)
+    np.add.at(out, (slice(None),) * (axis % len(shape)) + (index,), g)
+    return out
+
+
+# -- np.array and np.asarray, full, linspace ---------------------------------------------
+
+def _split_like(g, obj):
+    if isinstance(obj, (list, tuple)):
+        return Cotangent(_split_like(g[k], o) for k, o in enumerate(obj))
+    return g
+
+
+def array_adjoint(g, obj, y):
+    """Gradient of ``y = np.array(obj)`` with respect to ``obj``: ``g`` itself for an array,
+    split back into (nested) `Cotangent` rows for a (nested) list or tuple of values; zero
+    for an integer or boolean ``y``."""
+    if not _is_float(y):
+        return zeros_like(obj)
+    return _split_like(np.reshape(g, np.shape(obj)), obj)
+
+
+def array_jvp(t, obj, y):
+    """Tangent of ``y = np.array(obj)``: the tangents of ``obj``'s values as one array."""
+    if not _is_float(y):
+        return np.zeros(shape_of(y))
+    return np.reshape(np.array(_filled(t, obj), dtype=np.result_type(y)), shape_of(y))
+
+
+def fill_adjoint(g, fill_value, y):
+    """Gradient of ``y = np.full(shape, fill_value)`` (or ``np.full_like``) with respect to
+    ``fill_value``: the sum of ``g`` over the copies (zero for an integer ``y``)."""
+    if not _is_float(y):
+        return zeros_like(fill_value)
+    return unbroadcast(g, fill_value)
+
+
+def fill_jvp(t, y):
+    """Tangent of ``y = np.full(shape, fill_value)``: ``t`` broadcast to ``y``."""
+    return _like(t, y)
+
+
+def _linspace_weights(num, endpoint, dtype):
+    div = (num - 1) if endpoint else num
+    steps = np.arange(num, dtype=dtype)
+    return steps / div if div > 0 else np.zeros(num, dtype=dtype)
+
+
+def linspace_adjoint(g, start, stop, y, num=50, endpoint=True, retstep=False, axis=0,
+                     argnum=0):
+    """Gradient of ``y = np.linspace(start, stop, num, endpoint, axis=axis)`` with respect to
+    ``start`` (argnum 0) or ``stop`` (1)."""
+    if retstep:
+        raise NotImplementedError("the derivative of np.linspace with retstep=True is not "
+                                  "implemented; compute the step separately")
+    like = start if argnum == 0 else stop
+    if not _is_float(y):
+        return zeros_like(like)
+    weights = _linspace_weights(int(num), endpoint, _float_dtype(y))
+    if argnum == 0:
+        weights = 1.0 - weights
+    return unbroadcast(np.tensordot(weights, np.moveaxis(g, axis, 0), axes=1), like)
+
+
+def linspace_jvp(t_start, t_stop, start, stop, y, num=50, endpoint=True, retstep=False,
+                 axis=0):
+    """Tangent of ``y = np.linspace(start, stop, num, endpoint, axis=axis)``: the linspace
+    of the tangents (it is linear in start and stop)."""
+    if retstep:
+        raise NotImplementedError("the derivative of np.linspace with retstep=True is not "
+                                  "implemented; compute the step separately")
+    shape = np.broadcast_shapes(shape_of(start), shape_of(stop))
+    out = np.linspace(np.broadcast_to(t_start, shape), np.broadcast_to(t_stop, shape), num,
+                      endpoint=endpoint, axis=axis)
+    return _like(out, y)
