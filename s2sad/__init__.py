@@ -11,7 +11,7 @@ from .api import grad, hessian, hvp, jacobian, jvp, source, value_and_grad, vjp
 from .errors import MissingRuleError, NoSourceError, TransformError, UnsupportedConstructError
 from .pipeline import VERSION as __version__
 from .rules import adjoint, d, nondifferentiable, tangent
-from .runtime import stop_gradient
+from .runtime import grad_of, stop_gradient
 
 __all__ = [
     "MissingRuleError",
@@ -22,6 +22,7 @@ __all__ = [
     "adjoint",
     "d",
     "grad",
+    "grad_of",
     "hessian",
     "hvp",
     "jacobian",

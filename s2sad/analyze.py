@@ -205,10 +205,13 @@ class Activity:
 
 
 def assignments(stmts):
-    """Every ``name = value`` of a core-language body, at any depth."""
+    """Every ``name = value`` of a core-language body, at any depth (not inside a
+    ``grad_of`` block, whose code belongs to the adjoint)."""
     for stmt in stmts:
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             yield stmt.targets[0].id, stmt.value
+        if isinstance(stmt, gast.With):
+            continue
         for body in ("body", "orelse"):
             yield from assignments(getattr(stmt, body, []))
 
@@ -262,6 +265,8 @@ def stores(stmts):
             yield stmt.targets[0].value.id, stmt.value, stmt
         elif is_append(stmt):
             yield stmt.value.func.value.id, stmt.value.args[0], stmt
+        if isinstance(stmt, gast.With):
+            continue
         for body in ("body", "orelse"):
             yield from stores(getattr(stmt, body, []))
 

@@ -158,6 +158,24 @@ def zeros_like(x):
     return np.zeros_like(x)
 
 
+class grad_of:
+    """Gradient surgery: ``with s2sad.grad_of(h) as dh: dh = np.clip(dh, -1, 1)``.
+
+    In the derivative, the body runs in the adjoint once the gradient of ``h`` is
+    complete, and what it leaves in ``dh`` becomes the gradient of ``h`` (clipping,
+    logging, a breakpoint). Run as plain Python, the body sees zeros and changes nothing.
+    """
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def __enter__(self):
+        return zeros_like(self.value)
+
+    def __exit__(self, *exc) -> bool:
+        return False
+
+
 def stop_gradient(x):
     """The identity in the primal; its derivative is zero.
 

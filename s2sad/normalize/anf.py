@@ -235,6 +235,17 @@ class ANF:
             return
         out.append(S.assign(target, simple))
 
+    def stmt_With(self, stmt, out):
+        from .desugar import is_grad_of
+        if not is_grad_of(stmt):
+            self.stmt_other(stmt, out)
+        item = stmt.items[0]
+        self.locals.add(item.optional_vars.id)
+        # the body is adjoint code: normalized like the rest, run only in the adjoint
+        out.append(gast.With(items=[gast.withitem(context_expr=item.context_expr,
+                                                  optional_vars=item.optional_vars)],
+                             body=self.block(stmt.body), type_comment=None))
+
     def stmt_Expr(self, stmt, out):
         simple = self.expr(stmt.value, out)
         if isinstance(simple, gast.Call):

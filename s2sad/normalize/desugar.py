@@ -16,6 +16,19 @@ from .. import syntax as S
 from ..errors import UNSUPPORTED, UnsupportedConstructError, at, unsupported
 
 
+def is_grad_of(node) -> bool:
+    """``with s2sad.grad_of(h) as dh:`` (gradient surgery: the body runs in the adjoint)."""
+    if not isinstance(node, gast.With) or len(node.items) != 1:
+        return False
+    item = node.items[0]
+    call = item.context_expr
+    func = getattr(call, "func", None)
+    name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
+    return (isinstance(call, gast.Call) and name == "grad_of" and len(call.args) == 1
+            and isinstance(call.args[0], gast.Name)
+            and isinstance(item.optional_vars, gast.Name))
+
+
 def check_supported(node: gast.FunctionDef, filename: str) -> None:
     """Raise for the first construct of the `UNSUPPORTED` table inside ``node``."""
     if node.args.vararg or node.args.kwarg:
@@ -23,6 +36,8 @@ def check_supported(node: gast.FunctionDef, filename: str) -> None:
                  "list the parameters explicitly", UnsupportedConstructError)
     for stmt in node.body:
         for child in gast.walk(stmt):
+            if is_grad_of(child):
+                continue
             if type(child).__name__ in UNSUPPORTED:
                 raise unsupported(child, filename)
             if isinstance(child, (gast.For, gast.While)) and child.orelse:

@@ -76,6 +76,9 @@ class Forward(FunctionTransform):
                      self.tangent(stmt.value))
         return [stmt, S.assign(grad, new)]
 
+    def stmt_With(self, stmt):
+        return []  # gradient surgery acts on the adjoint; forward mode has none
+
     def stmt_If(self, stmt):
         return [S.if_(stmt.test, self.block(stmt.body), self.block(stmt.orelse))]
 

@@ -240,6 +240,20 @@ class Reverse(FunctionTransform):
         adjoint.append(S.expr_stmt(S.quote_expr(f"{name}.pop()")))
         return [stmt], adjoint, zs
 
+    def stmt_With(self, stmt, zs: set):
+        """``with s2sad.grad_of(h) as dh: body``: nothing in the primal; in the adjoint the
+        gradient of h so far (complete: every later use of h is already reversed) is handed
+        to the body as ``dh``, and what the body leaves in ``dh`` becomes the gradient."""
+        item = stmt.items[0]
+        var, alias = item.context_expr.args[0].id, item.optional_vars.id
+        if not self.act.active(var):
+            return [], [], zs
+        grad = self.namer.grad(var)
+        current = S.name(grad) if grad in zs else self.zero(var)
+        adjoint = [S.assign(alias, current)] + list(stmt.body) + [S.assign(grad, S.name(alias))]
+        zs.add(grad)
+        return [], adjoint, zs
+
     def stmt_Expr(self, stmt, zs: set):
         if is_append(stmt):
             return self.append(stmt, zs)
