@@ -48,6 +48,7 @@ class Op:
     inputs: list[str] = field(default_factory=list)
     label: str = ""
     receiver: bool = False  # a method call: the object is the rule's first argument
+    passed: bool = False    # a function passed in as an argument
 
 
 def resolve(node, scope: Scope):
@@ -127,11 +128,15 @@ class Classifier:
         if isinstance(func, gast.Name) and func.id in self.stacks:
             return Op(self.stacks[func.id], None, inputs, label)
         bound = self.bound_method(func)
-        if bound is not None:  # model(x), model.forward(x), self.act(x)
+        if bound is not None and bound[1] is None and not isinstance(bound[0],
+                                                                     types.FunctionType):
+            return self.by_key(bound[0], inputs, label)  # np.tanh passed in as act
+        if bound is not None:  # model(x), model.forward(x), self.act(x), act(x)
             method, receiver = bound
-            op = Op("user", method, inputs + ([receiver] if receiver not in inputs else []),
-                    f"{method.__qualname__}")
-            op.receiver = True
+            extra = [receiver] if receiver is not None and receiver not in inputs else []
+            op = Op("user", method, inputs + extra, f"{method.__qualname__}")
+            op.receiver = receiver is not None
+            op.passed = receiver is None
             return op
         if isinstance(func, gast.Attribute) and not _is_static(func, self.locals):
             op = self.method(func, inputs + _local_names([func.value], self.locals))
@@ -147,7 +152,11 @@ class Classifier:
         return self.by_key(value, inputs, label)
 
     def bound_method(self, func):
-        """``(function, receiver)`` when ``func`` is a method of an object of known class."""
+        """``(function, receiver)`` when ``func`` is a method of an object of known class;
+        ``(function, None)`` when it is a parameter holding a Python function."""
+        known = self.types.get(func.id) if isinstance(func, gast.Name) else None
+        if known is not None and not isinstance(known, type):
+            return known, None  # a function passed in: act(x)
         if isinstance(func, gast.Name) and func.id in self.types:
             cls, name, receiver = self.types[func.id], "__call__", func.id
         elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \

@@ -81,7 +81,9 @@ def _cached_derivative(func, wrt, kind, scalars, classes, optimize):
     entry_key = None
     if cache_dir is not None:
         options = {"wrt": list(wrt), "kind": kind, "scalars": sorted(scalars),
-                   "classes": [[p, f"{c.__module__}.{c.__qualname__}"] for p, c in classes],
+                   "classes": [[p, f"{getattr(c, '__module__', None)}."
+                                   f"{getattr(c, '__qualname__', getattr(c, '__name__', c))}"]
+                               for p, c in classes],
                    "optimize": optimize}
         entry_key = cache.key(func, options, rules.registry_digest(), pipeline.VERSION)
     if entry_key is not None:
@@ -184,8 +186,17 @@ def _numbers(params, args) -> tuple:
     numbers = frozenset(p for p, a in zip(params, args)
                         if type(a) is float or type(a) is int or isinstance(a, np.generic)
                         or isinstance(a, np.ndarray) and a.ndim == 0)
-    classes = tuple((p, type(a)) for p, a in zip(params, args) if _is_object(a))
+    classes = tuple((p, a if _is_function(a) else type(a))
+                    for p, a in zip(params, args) if _is_object(a) or _is_function(a))
     return numbers, classes
+
+
+def _is_function(value) -> bool:
+    """A function passed as an argument (transformed, or used through its rule)."""
+    if isinstance(value, types.FunctionType):
+        return True
+    registry = rules.registry()
+    return registry.lookup(value) is not None or registry.is_nondifferentiable(value)
 
 
 def _arguments(func, params, args, kwargs):

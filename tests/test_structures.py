@@ -69,3 +69,21 @@ def test_training_loop_decreases_the_loss():
     start = {"W": np.zeros((3, 2)), "b": np.zeros(2)}
     trained = st.train(start, X, y, steps=50, rate=0.5)
     assert st.squared_error(trained, X, y) < 0.5 * st.squared_error(start, X, y)
+
+
+@pytest.mark.parametrize("act,dact", [
+    (st.softplus, lambda z: 1 / (1 + np.exp(-z))),
+    (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+])
+def test_functions_passed_in(act, dact):
+    x = np.array([0.5, -1.0, 2.0])
+    expected = dact(x) * x + act(x)
+    np.testing.assert_allclose(s2sad.grad(st.apply)(x, act), expected, rtol=1e-12)
+    _, tangent = s2sad.jvp(st.apply, (x, act), (np.ones(3), None))
+    assert tangent == pytest.approx(expected.sum())
+
+
+def test_closure_reads_its_enclosing_scope():
+    f = st.make_closure(3.0)
+    x = np.array([0.5, -1.0])
+    np.testing.assert_allclose(s2sad.grad(f)(x), 2 * (3 * x + [1.0, 2.0]) * 3)

@@ -66,7 +66,7 @@ class FunctionTransform:
             ((p, self.classify.types[atom.id]) for p, atom in bound.arguments.items()
              if isinstance(atom, gast.Name) and atom.id in self.classify.types),
             key=lambda pair: pair[0]))
-        if op.receiver:  # found through the object's class, not through a name in scope
+        if op.receiver or op.passed:  # found through a class or an argument, not a name
             path = (-1, f"{op.key.__module__}:{op.key.__qualname__}")
         else:
             path = (self.module.scope_index(self.parsed.func), S.unparse(call.func))
