@@ -81,9 +81,7 @@ def _cached_derivative(func, wrt, kind, scalars, classes, optimize):
     entry_key = None
     if cache_dir is not None:
         options = {"wrt": list(wrt), "kind": kind, "scalars": sorted(scalars),
-                   "classes": [[p, f"{getattr(c, '__module__', None)}."
-                                   f"{getattr(c, '__qualname__', getattr(c, '__name__', c))}"]
-                               for p, c in classes],
+                   "classes": [[p, _qualified(c)] for p, c in classes],
                    "optimize": optimize}
         entry_key = cache.key(func, options, rules.registry_digest(), pipeline.VERSION)
     if entry_key is not None:
@@ -189,6 +187,11 @@ def _numbers(params, args) -> tuple:
     classes = tuple((p, a if _is_function(a) else type(a))
                     for p, a in zip(params, args) if _is_object(a) or _is_function(a))
     return numbers, classes
+
+
+def _qualified(value) -> str:
+    name = getattr(value, "__qualname__", getattr(value, "__name__", repr(value)))
+    return f"{getattr(value, '__module__', None)}.{name}"
 
 
 def _is_function(value) -> bool:
