@@ -200,11 +200,14 @@ def nondifferentiable(*keys) -> None:
 
 
 def _template_dir() -> Path:
+    """Where the shipped templates are: inside the installed package (the wheel maps
+    templates/ to s2sad/templates), or beside the package in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "operators.py").is_file():
+            return candidate
     spec = importlib.util.find_spec("s2sad.templates")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    # a source checkout: templates/ sits beside the package
-    return Path(__file__).resolve().parent.parent / "templates"
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def registry() -> Registry:

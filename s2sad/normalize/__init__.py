@@ -1,8 +1,9 @@
 """Stage 2, normalize: a parsed function -> the same function in the core language.
 
-Three steps, each its own module: `desugar` (reject the unsupported, spell out
-sugar), `controlflow` (return/break/continue become flags) and `anf` (one
-operation per statement). The result is described in `anf`'s docstring.
+Four steps, each its own module: `desugar` (reject the unsupported, spell out
+sugar), `inline` (functions defined inside are put in place of their calls),
+`controlflow` (return/break/continue become flags) and `anf` (one operation per
+statement). The result is described in `anf`'s docstring.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..naming import Namer
 from .anf import to_anf
 from .controlflow import eliminate_jumps
 from .desugar import desugar
+from .inline import lift
 
 
 def normalize(node: gast.FunctionDef, filename: str, namer: Namer | None = None):
@@ -23,6 +25,8 @@ def normalize(node: gast.FunctionDef, filename: str, namer: Namer | None = None)
     node = copy.deepcopy(node)
     namer = namer or Namer(S.all_names(node))
     node = desugar(node, namer, filename)
+    nested = lift(node, namer, filename,
+                  lambda fn: eliminate_jumps(desugar(fn, namer, filename), namer))
     node = eliminate_jumps(node, namer)
-    node = to_anf(node, namer, filename)
+    node = to_anf(node, namer, filename, nested)
     return node, namer

@@ -26,10 +26,12 @@ from ..errors import UnsupportedConstructError, at
 
 
 class ANF:
-    def __init__(self, namer, local_names: set[str], filename: str) -> None:
+    def __init__(self, namer, local_names: set[str], filename: str,
+                 nested: dict | None = None) -> None:
         self.namer = namer
         self.locals = local_names
         self.filename = filename
+        self.nested = nested or {}  # name -> FunctionDef to inline at each call
 
     # -- expressions ------------------------------------------------------------
     def is_atom(self, node) -> bool:
@@ -128,6 +130,8 @@ class ANF:
 
     def expr_Call(self, node, out):
         func = node.func
+        if isinstance(func, gast.Name) and func.id in self.nested:
+            return self.inline(node, out)
         if isinstance(func, gast.Attribute) and not self.is_static(func):
             func = gast.Attribute(value=self.atom(func.value, out), attr=func.attr, ctx=func.ctx)
         elif not self.is_static(func):
@@ -136,6 +140,34 @@ class ANF:
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
                     for k in node.keywords]
         return gast.Call(func=func, args=args, keywords=keywords)
+
+    def inline(self, call, out):
+        """The body of a function defined inside, in place of a call to it."""
+        from .inline import inline_names
+        fn = self.nested[call.func.id]
+        renames = {name: self.namer.fresh(name) for name in sorted(inline_names(fn))}
+        self.locals.update(renames.values())
+        params = [a.id for a in fn.args.posonlyargs + fn.args.args]
+        defaults = dict(zip(params[len(params) - len(fn.args.defaults):], fn.args.defaults))
+        kwonly = [a.id for a in fn.args.kwonlyargs]
+        defaults.update({a.id: d for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults)
+                         if d is not None})
+        given = dict(zip(params, call.args))
+        given.update({k.arg: k.value for k in call.keywords})
+        if len(call.args) > len(params) or set(given) - set(params + kwonly):
+            raise at(call, self.filename, f"bad arguments for {call.func.id}(...)",
+                     "match the parameters of the nested function", UnsupportedConstructError)
+        values = []
+        for name in params + kwonly:  # evaluate every argument before binding any
+            if name not in given and name not in defaults:
+                raise at(call, self.filename, f"{call.func.id}(...) misses argument {name!r}",
+                         "", UnsupportedConstructError)
+            values.append((name, self.atom(given.get(name, defaults.get(name)), out)))
+        for name, value in values:
+            out.append(S.assign(renames[name], value))
+        body = [S.substitute(stmt, renames) for stmt in fn.body]
+        out.extend(self.block(body[:-1]))
+        return self.expr(body[-1].value, out)
 
     def expr_Attribute(self, node, out):
         return gast.Attribute(value=self.atom(node.value, out), attr=node.attr,
@@ -289,8 +321,9 @@ class ANF:
         out.append(S.return_(self.atom(value, out)))
 
 
-def to_anf(node: gast.FunctionDef, namer, filename: str) -> gast.FunctionDef:
+def to_anf(node: gast.FunctionDef, namer, filename: str,
+           nested: dict | None = None) -> gast.FunctionDef:
     params = set(S.param_names(node))
     local_names = params | S.store_names(gast.Module(body=node.body, type_ignores=[]))
-    node.body = ANF(namer, local_names, filename).block(node.body)
+    node.body = ANF(namer, local_names, filename, nested).block(node.body)
     return node

@@ -35,6 +35,11 @@ def check_supported(node: gast.FunctionDef, filename: str) -> None:
         raise at(node, filename, "*args and **kwargs parameters are not supported yet",
                  "list the parameters explicitly", UnsupportedConstructError)
     for stmt in node.body:
+        if isinstance(stmt, gast.FunctionDef) and not stmt.decorator_list:
+            check_supported(stmt, filename)  # a nested function, inlined where called
+            continue
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Lambda):
+            stmt = stmt.value.body
         for child in gast.walk(stmt):
             if is_grad_of(child):
                 continue
