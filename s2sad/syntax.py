@@ -9,7 +9,6 @@ this module at most.
 from __future__ import annotations
 
 import ast
-import copy
 from collections.abc import Iterable
 
 import gast
@@ -38,7 +37,7 @@ class _Substitute(gast.NodeTransformer):
         new = self.subs[node.id]
         if isinstance(new, str):
             return gast.Name(id=new, ctx=node.ctx, annotation=None, type_comment=None)
-        new = copy.deepcopy(new)
+        new = clone(new)
         if isinstance(new, (gast.Name, gast.Subscript, gast.Attribute, gast.Tuple, gast.List)):
             set_ctx(new, node.ctx)
         return new
@@ -52,9 +51,26 @@ def set_ctx(node: Node, ctx) -> None:
             set_ctx(elt, ctx)
 
 
+def clone(node):
+    """A deep copy of an AST (or a list of them), several times faster than
+    `copy.deepcopy`, which the transform calls for every template it instantiates."""
+    if isinstance(node, list):
+        return [clone(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    cls = type(node)
+    new = cls.__new__(cls)
+    for name in cls._fields:
+        setattr(new, name, clone(getattr(node, name, None)))
+    for name in cls._attributes:
+        if hasattr(node, name):
+            setattr(new, name, getattr(node, name))
+    return new
+
+
 def substitute(node: Node, subs: dict) -> Node:
     """Replace names in ``node`` by other names (str) or nodes, in a deep copy."""
-    return _Substitute(subs).visit(copy.deepcopy(node))
+    return _Substitute(subs).visit(clone(node))
 
 
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
