@@ -198,6 +198,8 @@ def _is_function(value) -> bool:
     """A function passed as an argument (transformed, or used through its rule)."""
     if isinstance(value, types.FunctionType):
         return True
+    if not callable(value) or isinstance(value, (np.ndarray, type)):
+        return False  # the common case: arrays and numbers, without loading the rules
     registry = rules.registry()
     return registry.lookup(value) is not None or registry.is_nondifferentiable(value)
 
@@ -239,8 +241,7 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
         if version is None or version.callees and not version.current():
             version = versions[numbers] = _compile(func, names, "value_and_grad", optimize,
                                                    numbers)
-            if value_and_grad_func.__s2sad__ is None:
-                _publish(value_and_grad_func, version, 0)
+            _publish(value_and_grad_func, version, 0)  # source() shows what runs
         if version.live:
             version.refresh()
         value, grads = version.entry[0](*args, **kwargs)
@@ -279,7 +280,7 @@ def grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
 
     def grad_func(*args, **kwargs):
         result = both(*args, **kwargs)[1]
-        if grad_func.__s2sad__ is None:
+        if grad_func.__s2sad__ is not both.__s2sad__:
             _publish(grad_func, both.__s2sad__, 1)
         return result
 
