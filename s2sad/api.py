@@ -241,7 +241,9 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
         if version is None or version.callees and not version.current():
             version = versions[numbers] = _compile(func, names, "value_and_grad", optimize,
                                                    numbers)
-            _publish(value_and_grad_func, version, 0)  # source() shows what runs
+            if value_and_grad_func.__s2sad__ is None:
+                _publish(value_and_grad_func, version, 0)
+            value_and_grad_func.__s2sad__ = version  # source() shows what runs
         if version.live:
             version.refresh()
         value, grads = version.entry[0](*args, **kwargs)
@@ -280,8 +282,9 @@ def grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
 
     def grad_func(*args, **kwargs):
         result = both(*args, **kwargs)[1]
-        if grad_func.__s2sad__ is not both.__s2sad__:
+        if grad_func.__s2sad_function__ is None:
             _publish(grad_func, both.__s2sad__, 1)
+        grad_func.__s2sad__ = both.__s2sad__
         return result
 
     _decorate(grad_func, func, None, "grad")
