@@ -170,6 +170,9 @@ class _FoldZeros(gast.NodeTransformer):
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
+        folded = _fold_constants(node)
+        if folded is not node:
+            return folded
         left, right = is_zero(node.left), is_zero(node.right)
         if isinstance(node.op, (gast.Mult, gast.MatMult)) and (left or right):
             return S.const(0.0)
@@ -188,6 +191,31 @@ class _FoldZeros(gast.NodeTransformer):
         if isinstance(node.op, (gast.USub, gast.UAdd)) and is_zero(node.operand):
             return S.const(0.0)
         return node
+
+
+_ARITHMETIC = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+               gast.Mult: lambda a, b: a * b, gast.Pow: lambda a, b: a ** b}
+
+
+def _number(node) -> bool:
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float)
+
+
+def _fold_constants(node):
+    """``2 - 1`` -> ``1``; ``x ** 1``, ``x * 1`` and ``1 * x`` -> ``x``."""
+    op = type(node.op)
+    if _number(node.left) and _number(node.right) and op in _ARITHMETIC:
+        try:
+            value = _ARITHMETIC[op](node.left.value, node.right.value)
+        except (OverflowError, ZeroDivisionError):
+            return node
+        if type(value) in (int, float) and abs(value) < 1e15:
+            return S.const(value)
+    if _number(node.right) and node.right.value == 1 and op in (gast.Pow, gast.Mult):
+        return node.left
+    if _number(node.left) and node.left.value == 1 and op is gast.Mult:
+        return node.right
+    return node
 
 
 def fold_zeros(expr, linear=lambda func: False):

@@ -28,6 +28,7 @@ import gast
 from .. import syntax as S
 from ..analyze import Activity, Classifier, Op, is_append, missing_rule
 from ..errors import TransformError, at
+from ..optimize import fold_zeros
 from .common import FunctionTransform
 from .instantiate import bind_arguments, instantiate
 
@@ -173,7 +174,8 @@ class Reverse(FunctionTransform):
                            self.namer.fresh, self.template_binder(template))
         out = list(inst.temps)
         for param, expr in inst.contributions:
-            out.append(self.accumulate(bound[param].id, self.same_shape(expr, target), zs))
+            expr = fold_zeros(self.same_shape(expr, target))
+            out.append(self.accumulate(bound[param].id, expr, zs))
         return out
 
     def same_shape(self, expr, target: str):
