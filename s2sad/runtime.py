@@ -208,7 +208,8 @@ def finalize(g, like):
     """
     if isinstance(like, (tuple, list)):
         g = g if isinstance(g, (tuple, list)) else [0.0] * len(like)
-        return type(like)(finalize(a, b) for a, b in zip(g, like))
+        parts = [finalize(a, b) for a, b in zip(g, like)]
+        return type(like)(*parts) if hasattr(like, "_fields") else type(like)(parts)
     if isinstance(like, dict):
         g = g if isinstance(g, dict) else {}
         return {k: finalize(g.get(k, 0.0), v) for k, v in like.items()}

@@ -166,6 +166,8 @@ def einsum_adjoint(g, subscripts, operands, more, k: int, optimize=False):
     """Gradient of operand ``k`` of ``np.einsum(subscripts, *operands)``; ``operands`` are
     the rule's named operands (padded with None), ``more`` the rest (none supported)."""
     operands = _einsum_operands(subscripts, operands, more)
+    if k < 0:  # the subscripts: a string, constant
+        return 0.0
     labels, out = parse_einsum(subscripts, [shape_of(op) for op in operands])
     return _einsum_vjp(g, labels, out, operands, k, optimize)
 
@@ -174,7 +176,7 @@ def einsum_jvp(y, subscripts, operands, more, tangents, optimize=False):
     """Tangent of ``y = np.einsum(subscripts, *operands)``: one einsum per moving operand,
     with its tangent in its place (``tangents``: that of ``subscripts``, which moves only
     in the interleaved form, then the operands')."""
-    if not _zero(tangents[0]):
+    if not isinstance(subscripts, str) and not _zero(tangents[0]):
         parse_einsum(subscripts, [])  # raises: the interleaved form
     operands = _einsum_operands(subscripts, operands, more)
     total = None
@@ -497,7 +499,7 @@ def _sym_adjoint(x, upper: bool):
 
 def _phi(x):
     """The lower triangle of ``x``, diagonal halved."""
-    return np.tril(x) - 0.5 * x * np.eye(x.shape[-1])
+    return np.tril(x) - 0.5 * x * np.eye(x.shape[-1], dtype=x.dtype)
 
 
 def cholesky_adjoint(g, y, upper=False):
@@ -533,7 +535,7 @@ def eigh_adjoint(g, y, a, UPLO="L"):
     gw, gv = item(g, 0), item(g, 1)
     inner = np.zeros(shape_of(v), dtype=_float_dtype(v))
     if not _zero(gw):
-        inner = inner + np.asarray(gw)[..., None, :] * np.eye(w.shape[-1])
+        inner = inner + np.asarray(gw)[..., None, :] * np.eye(w.shape[-1], dtype=inner.dtype)
     if not _zero(gv):
         inner = inner + _gaps(w) * (_T(v) @ gv)
     return _sym_adjoint(v @ inner @ _T(v), UPLO.upper() == "U")
@@ -620,9 +622,10 @@ def pinv_adjoint(g, y, a, hermitian=False):
     """Gradient of ``y = pinv(a)`` (full rank, as the rank is locally constant)."""
     a = _sym(a, False) if hermitian else a
     m, n = np.shape(a)[-2:]
+    dtype = _float_dtype(y)
     ga = _T(-(y @ _T(g) @ y)
-            + y @ _T(y) @ g @ (np.eye(m) - a @ y)
-            + (np.eye(n) - y @ a) @ g @ _T(y) @ y)
+            + y @ _T(y) @ g @ (_eye(m, dtype) - a @ y)
+            + (_eye(n, dtype) - y @ a) @ g @ _T(y) @ y)
     return _sym_adjoint(ga, False) if hermitian else ga
 
 
@@ -632,8 +635,9 @@ def pinv_jvp(t, y, a, hermitian=False):
     if hermitian:
         a, t = _sym(a, False), _sym(t, False)
     m, n = np.shape(a)[-2:]
-    return (-(y @ t @ y) + y @ _T(y) @ _T(t) @ (np.eye(m) - a @ y)
-            + (np.eye(n) - y @ a) @ _T(t) @ _T(y) @ y)
+    dtype = _float_dtype(y)
+    return (-(y @ t @ y) + y @ _T(y) @ _T(t) @ (_eye(m, dtype) - a @ y)
+            + (_eye(n, dtype) - y @ a) @ _T(t) @ _T(y) @ y)
 
 
 # -- qr ---------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import gast
 
 from .. import syntax as S
 from ..analyze import Activity, Classifier, Op, is_append, missing_rule
-from ..errors import TransformError, at
+from ..errors import MissingRuleError, TransformError, at
 from ..optimize import fold_zeros
 from .common import FunctionTransform
 from .instantiate import bind_arguments, instantiate
@@ -169,6 +169,13 @@ class Reverse(FunctionTransform):
         bound = bind_arguments(template, target, args, keywords, self.where(stmt))
         wanted = {p for p, atom in bound.items()
                   if p != template.params[0] and self.active_name(atom)}
+        if template.vararg is not None and any(
+                self.active_name(atom) for atom in bound[template.vararg].elts):
+            raise self.where(stmt)(
+                f"{op.label}: a differentiated value is passed where the rule at "
+                f"{template.origin} collects extra arguments (*{template.vararg}), which "
+                "get no gradient", "pass it as a named argument of the rule, or extend the "
+                "rule", MissingRuleError)
         inst = instantiate(template, bound, wanted,
                            lambda atom: S.name(self.namer.grad(atom.id)),
                            self.namer.fresh, self.template_binder(template))
