@@ -107,6 +107,8 @@ class Classifier:
             return Op("nondiff")
         if isinstance(value, (gast.Tuple, gast.List)):
             return Op("literal", type(value).__name__, inputs)
+        if isinstance(value, gast.Dict):
+            return Op("literal", "Dict", _local_names(value.values, self.locals))
         if isinstance(value, gast.Subscript):
             return self.by_key(operator.getitem, _local_names([value.value], self.locals),
                                "operator.getitem")

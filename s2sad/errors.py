@@ -95,7 +95,6 @@ UNSUPPORTED = {
     "Match": ("a match statement", "use if/elif/else"),
     "JoinedStr": ("an f-string", "build strings outside the differentiated function"),
     "Set": ("a set literal", "use a tuple or a list"),
-    "Dict": ("a dict literal", "pass arrays as separate arguments"),
     "AnnAssign": ("an annotated assignment", "drop the annotation"),
     "TryStar": ("try/except*", "move the try outside the differentiated function"),
 }

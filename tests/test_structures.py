@@ -87,3 +87,14 @@ def test_closure_reads_its_enclosing_scope():
     f = st.make_closure(3.0)
     x = np.array([0.5, -1.0])
     np.testing.assert_allclose(s2sad.grad(f)(x), 2 * (3 * x + [1.0, 2.0]) * 3)
+
+
+def test_dict_literal_and_dict_output():
+    x, y = np.array([0.5, -1.0]), np.array([2.0, 3.0])
+    gx, gy = s2sad.grad(st.dict_literal, (0, 1))(x, y)
+    np.testing.assert_allclose(gx, 2 * y)
+    np.testing.assert_allclose(gy, 2 * x)
+    _, tangent = s2sad.jvp(st.dict_literal, (x, y), (np.ones(2), None))
+    assert tangent == pytest.approx(np.sum(2 * y))
+    # a dict output is seeded with ones, like a tuple: the gradient of the sum of all parts
+    np.testing.assert_allclose(s2sad.grad(st.returns_dict)(x), 2 * x + 2.0)

@@ -192,6 +192,13 @@ class ANF:
     def expr_List(self, node, out):
         return gast.List(elts=[self.atom(e, out) for e in node.elts], ctx=gast.Load())
 
+    def expr_Dict(self, node, out):
+        if any(k is None for k in node.keys):
+            raise at(node, self.filename, "**-unpacking in a dict literal is not supported",
+                     "write the keys out", UnsupportedConstructError)
+        keys = [self.atom(k, out) for k in node.keys]
+        return gast.Dict(keys=keys, values=[self.atom(v, out) for v in node.values])
+
     # -- statements -------------------------------------------------------------
     def block(self, stmts: list) -> list:
         out: list = []

@@ -105,6 +105,10 @@ class Forward(FunctionTransform):
             return self.user_call(stmt, op)
         if op.kind == "atom":
             return [stmt, S.assign(grad, self.tangent(stmt.value))]
+        if op.kind == "literal" and isinstance(stmt.value, gast.Dict):
+            tangents = gast.Dict(keys=[S.clone(k) for k in stmt.value.keys],
+                                 values=[self.tangent(v) for v in stmt.value.values])
+            return [stmt, S.assign(grad, tangents)]
         if op.kind == "literal":
             return [stmt, S.assign(grad, S.tuple_(self.tangent(e) for e in stmt.value.elts))]
         rule = self.module.registry.lookup(op.key) if op.kind == "rule" else None

@@ -159,6 +159,9 @@ class Reverse(FunctionTransform):
         dtarget = S.name(self.namer.grad(target))
         if op.kind == "atom":
             return [self.accumulate(value.id, dtarget, zs)]
+        if op.kind == "literal" and isinstance(value, gast.Dict):
+            return [self.accumulate(v.id, S.call(self.helper("part"), dtarget, S.clone(k)), zs)
+                    for k, v in zip(value.keys, value.values) if self.active_name(v)]
         if op.kind == "literal":
             return [self.accumulate(elt.id, S.call(self.helper("item"), dtarget, S.const(k)), zs)
                     for k, elt in enumerate(value.elts) if self.active_name(elt)]

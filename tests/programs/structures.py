@@ -74,3 +74,12 @@ def make_closure(scale):
     def f(x):
         return np.sum((x * scale + offset) ** 2)
     return f
+
+
+def dict_literal(x, y):
+    d = {"a": x * 2.0, "b": y, "c": 3.0}
+    return np.sum(d["a"] * d["b"]) + d["c"]
+
+
+def returns_dict(x):
+    return {"sq": x * x, "twice": 2.0 * x}
