@@ -41,3 +41,11 @@ class Namer:
         if var not in self.grads:
             self.grads[var] = self.unique("d" + var)
         return self.grads[var]
+
+
+def identifier(name: str) -> str:
+    """``name`` as a Python identifier: ``<lambda>`` -> ``lambda_``."""
+    import keyword
+    import re
+    cleaned = re.sub(r"\W", "", name) or "f"
+    return cleaned + "_" if keyword.iskeyword(cleaned) or cleaned[0].isdigit() else cleaned

@@ -9,6 +9,7 @@ globals, builtins).
 
 from __future__ import annotations
 
+import ast
 import builtins
 import inspect
 import textwrap
@@ -75,10 +76,6 @@ def parse_function(func) -> Parsed:
                             "with source code", hint="register a rule for it with "
                             "@s2sad.adjoint, or wrap it in a Python function")
     filename = func.__code__.co_filename
-    if func.__name__ == "<lambda>":
-        raise TransformError("cannot differentiate a lambda", filename=filename,
-                             lineno=func.__code__.co_firstlineno,
-                             hint="define it with def")
     try:
         lines, firstline = inspect.getsourcelines(func)
     except (OSError, TypeError) as exc:
@@ -88,6 +85,10 @@ def parse_function(func) -> Parsed:
             hint="s2sad reads the function's source: define it in a file (or a "
                  "Jupyter cell), not at the interactive prompt") from None
     source = textwrap.dedent("".join(lines))
+    if func.__name__ == "<lambda>":
+        indent = len(lines[0]) - len(lines[0].lstrip()) - (
+            len(source.splitlines()[0]) - len(source.splitlines()[0].lstrip()))
+        return _parse_lambda(func, source, firstline, filename, indent)
     module = gast.parse(source)
     node = module.body[0]
     if isinstance(node, gast.AsyncFunctionDef):
@@ -100,3 +101,49 @@ def parse_function(func) -> Parsed:
     node.decorator_list = []
     gast.increment_lineno(module, firstline - 1)
     return Parsed(func=func, node=node, filename=filename, source=source, scope=Scope(func))
+
+
+def _parse_lambda(func, source: str, firstline: int, filename: str,
+                  indent: int = 0) -> Parsed:
+    """A lambda as ``def lambda_(params): return body``: the lambda among those on its
+    lines whose compiled body is the function's own."""
+    where = dict(filename=filename, lineno=firstline)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        raise TransformError("cannot read this lambda's source on its own", **where,
+                             hint="assign the lambda to a name on a line of its own, or "
+                                  "define it with def") from None
+    names = tuple(func.__code__.co_varnames[:func.__code__.co_argcount])
+    scored = sorted(((_inside(n, func.__code__, indent), id(n), n) for n in ast.walk(tree)
+                     if isinstance(n, ast.Lambda)
+                     and tuple(a.arg for a in n.args.posonlyargs + n.args.args) == names),
+                    key=lambda item: item[0], reverse=True)
+    if not scored or scored[0][0] == 0 or len(scored) > 1 and scored[1][0] == scored[0][0]:
+        raise TransformError("cannot tell which lambda on this line to differentiate",
+                             **where, hint="define it with def")
+    lam = scored[0][2]
+    fn = ast.FunctionDef(name="lambda_", args=lam.args,
+                         body=[ast.Return(value=lam.body, lineno=lam.lineno,
+                                          col_offset=lam.col_offset)],
+                         decorator_list=[], returns=None, type_comment=None,
+                         lineno=lam.lineno, col_offset=lam.col_offset)
+    if hasattr(ast.FunctionDef, "type_params") or "type_params" in ast.FunctionDef._fields:
+        fn.type_params = []
+    module = ast.Module(body=[fn], type_ignores=[])
+    ast.fix_missing_locations(module)
+    node = gast.ast_to_gast(module).body[0]
+    gast.increment_lineno(node, firstline - 1)
+    return Parsed(func=func, node=node, filename=filename, source=source, scope=Scope(func))
+
+
+def _inside(lam: ast.Lambda, code, indent: int) -> int:
+    """How many of ``code``'s instructions lie inside this lambda's body (positions are in
+    the file; the parsed source lost ``indent`` columns to dedenting)."""
+    first = code.co_firstlineno
+    body = lam.body
+    start = (body.lineno, body.col_offset)
+    end = (body.end_lineno, body.end_col_offset)
+    return sum(start <= (line - first + 1, col - indent) < end
+               for line, _, col, _ in code.co_positions()
+               if line is not None and col is not None)

@@ -27,6 +27,7 @@ from .analyze import (
 )
 from .emit import module_source
 from .errors import TransformError
+from .naming import identifier
 from .normalize import normalize
 from .optimize import optimize as optimize_function
 from .optimize import propagate_copies, prune
@@ -75,8 +76,8 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
                                  types=tuple(types))
         entry = (spec.primal,)
     else:
-        entry = (module.reserve(f"{func.__name__}_value_and_grad"),
-                 module.reserve(f"{func.__name__}_grad"))
+        base = identifier(func.__name__)
+        entry = (module.reserve(f"{base}_value_and_grad"), module.reserve(f"{base}_grad"))
         made = reverse_function(module, func, wrt, (scalars, types), entry[:1], trace,
                                 optimize)
         module.functions += made + [functions.grad_only(entry[1], made[0])]

@@ -98,3 +98,12 @@ def test_dict_literal_and_dict_output():
     assert tangent == pytest.approx(np.sum(2 * y))
     # a dict output is seeded with ones, like a tuple: the gradient of the sum of all parts
     np.testing.assert_allclose(s2sad.grad(st.returns_dict)(x), 2 * x + 2.0)
+
+
+def test_lambdas_passed_in():
+    x = np.array([0.5, -1.0, 2.0])
+    expected = 3 * np.cos(x) * x + 3 * np.sin(x)
+    np.testing.assert_allclose(s2sad.grad(st.apply)(x, st.scaled_sine), expected, rtol=1e-12)
+    cube = lambda z: z * z * z  # noqa: E731
+    np.testing.assert_allclose(s2sad.grad(st.apply)(x, cube), 4 * x ** 3, rtol=1e-12)
+    np.testing.assert_allclose(s2sad.grad(lambda v: np.sum(v * v))(x), 2 * x)

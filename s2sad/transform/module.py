@@ -9,11 +9,13 @@ each is transformed once per set of active parameters (recursion included).
 
 from __future__ import annotations
 
+import re
 import types
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..naming import identifier
 from ..parse import Scope
 
 
@@ -126,8 +128,9 @@ class ModuleBuilder:
         self.scope_index(func, path)
         if key not in self.specs:
             # Dense.__call__ -> Dense_call: readable names for methods too
-            parts = [p.strip("_") for p in func.__qualname__.split(".") if p != "<locals>"]
-            base = "_".join(p for p in parts if p) or func.__name__
+            parts = [re.sub(r"\W", "", p).strip("_") for p in func.__qualname__.split(".")
+                     if p != "<locals>"]
+            base = identifier("_".join(p for p in parts if p) or func.__name__)
             if mode == "forward":
                 spec = Specialization(func, active, scalars, self.reserve(f"{base}_jvp"),
                                       None, mode, types)

@@ -83,3 +83,6 @@ def dict_literal(x, y):
 
 def returns_dict(x):
     return {"sq": x * x, "twice": 2.0 * x}
+
+
+scaled_sine = lambda z: np.sin(z) * 3.0  # noqa: E731 - a lambda passed in by the test
