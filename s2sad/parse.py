@@ -107,7 +107,7 @@ def _parse_lambda(func, source: str, firstline: int, filename: str,
                   indent: int = 0) -> Parsed:
     """A lambda as ``def lambda_(params): return body``: the lambda among those on its
     lines whose compiled body is the function's own."""
-    where = dict(filename=filename, lineno=firstline)
+    where = {"filename": filename, "lineno": firstline}
     try:
         tree = ast.parse(source)
     except SyntaxError:
