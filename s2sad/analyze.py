@@ -246,18 +246,18 @@ def missing_rule(node, op: Op, filename: str, direction: str = "adjoint") -> Mis
         return at(node, filename, f"{what}(...) calls an object whose class is not known",
                   "pass the object as an argument of the differentiated function (its class "
                   "is read when the derivative is called)", ObjectCallError)
-    if direction == "tangent":
-        hint = ("register a forward rule for it in your code (d[x] is the tangent of x):\n"
-                f"      @s2sad.tangent({what})\n"
-                f"      def my_rule(result, x):\n"
-                f"          d[result] = ...  # a function of d[x], x and result")
-        return at(node, filename, f"no forward-mode rule for {what}", hint, MissingRuleError)
-    hint = ("register a rule for it in your code (d[arg] is the gradient of arg):\n"
-            f"      @s2sad.adjoint({what})\n"
-            f"      def my_rule(result, x):\n"
-            f"          d[x] = ...  # a function of d[result], result and x\n"
-            "  and @s2sad.tangent likewise; or wrap the value in s2sad.stop_gradient(...)")
-    return at(node, filename, f"no derivative rule for {what}", hint, MissingRuleError)
+    hint = ("add its rules in your own code (d[v] is the derivative of v; the first "
+            "parameter is the result):\n"
+            "      from s2sad import adjoint, d, tangent\n"
+            f"      @adjoint({what})\n"
+            "      def my_adjoint(y, x):\n"
+            "          d[x] = ...   # from d[y], y and x\n"
+            f"      @tangent({what})\n"
+            "      def my_tangent(y, x):\n"
+            "          d[y] = ...   # from d[x], x and y\n"
+            "  or wrap the value in s2sad.stop_gradient(...) if it needs no derivative")
+    mode = "forward-mode " if direction == "tangent" else ""
+    return at(node, filename, f"no {mode}derivative rule for {what}", hint, MissingRuleError)
 
 
 def is_append(stmt) -> bool:
