@@ -1,12 +1,14 @@
 """Rules for Python's operators and builtins (``a + b`` is ``operator.add(a, b)``)."""
 
+import builtins
 import operator
 from builtins import float  # templates may only use names their module defines
 
 import numpy as np
 
 from s2sad.rules import adjoint, d, nondifferentiable, tangent
-from s2sad.runtime import broadcast_tangent, matmul_adjoint, unbroadcast, unindex
+from s2sad.runtime import balanced_eq, broadcast_tangent, matmul_adjoint, unbroadcast, unindex
+from s2sad.runtime_elementwise import safe_log, sequence_sum_adjoint, sequence_sum_tangent
 
 nondifferentiable(
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
@@ -142,3 +144,40 @@ def float_(y, x):
 @tangent(float)
 def float_tangent(y, x):
     d[y] = float(d[x])
+
+
+# -- builtins on numbers: pow(x, y), max(x, y), min(x, y) (ties split 0.5, as np.maximum),
+#    sum(sequence, start) ----------------------------------------------------------------
+@adjoint(builtins.pow)
+def pow_builtin(z, x, y, mod=None):
+    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    d[y] = unbroadcast(d[z] * z * safe_log(x), y)
+
+
+@tangent(builtins.pow)
+def pow_builtin_tangent(z, x, y, mod=None):
+    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * safe_log(x)
+
+
+@adjoint(builtins.max, builtins.min)
+def max_min(z, x, y):
+    d[x] = unbroadcast(d[z] * balanced_eq(x, z, y), x)
+    d[y] = unbroadcast(d[z] * balanced_eq(y, z, x), y)
+
+
+@tangent(builtins.max, builtins.min)
+def max_min_tangent(z, x, y):
+    d[z] = d[x] * balanced_eq(x, z, y) + d[y] * balanced_eq(y, z, x)
+
+
+# sum(xs) of a list or tuple (its gradient a tuple: one share per element) or of an
+# array's rows
+@adjoint(builtins.sum)
+def sum_builtin(z, xs, start=0):
+    d[xs] = sequence_sum_adjoint(d[z], xs)
+    d[start] = unbroadcast(d[z], start)
+
+
+@tangent(builtins.sum)
+def sum_builtin_tangent(z, xs, start=0):
+    d[z] = broadcast_tangent(sequence_sum_tangent(d[xs]) + d[start], z)
