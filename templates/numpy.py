@@ -1,4 +1,8 @@
-"""Rules for NumPy functions and ndarray methods and attributes."""
+"""Rules for NumPy functions and ndarray methods and attributes.
+
+The arithmetic ufuncs (np.add, np.multiply, ...) share the templates of the Python
+operators they implement, in operators.py.
+"""
 
 import numpy as np
 
@@ -12,7 +16,6 @@ from s2sad.runtime import (
     dot_adjoint,
     dot_jvp,
     inverse_axes,
-    matmul_adjoint,
     sum_adjoint,
     transpose_axes,
     unbroadcast,
@@ -30,71 +33,6 @@ nondifferentiable(
 
 
 # -- elementwise ------------------------------------------------------------------
-@adjoint(np.add)
-def add(z, x, y):
-    d[x] = unbroadcast(d[z], x)
-    d[y] = unbroadcast(d[z], y)
-
-
-@tangent(np.add)
-def add_tangent(z, x, y):
-    d[z] = broadcast_tangent(d[x] + d[y], z)
-
-
-@adjoint(np.subtract)
-def subtract(z, x, y):
-    d[x] = unbroadcast(d[z], x)
-    d[y] = unbroadcast(-d[z], y)
-
-
-@tangent(np.subtract)
-def subtract_tangent(z, x, y):
-    d[z] = broadcast_tangent(d[x] - d[y], z)
-
-
-@adjoint(np.multiply)
-def multiply(z, x, y):
-    d[x] = unbroadcast(d[z] * y, x)
-    d[y] = unbroadcast(d[z] * x, y)
-
-
-@tangent(np.multiply)
-def multiply_tangent(z, x, y):
-    d[z] = d[x] * y + x * d[y]
-
-
-@adjoint(np.divide)
-def divide(z, x, y):
-    d[x] = unbroadcast(d[z] / y, x)
-    d[y] = unbroadcast(-d[z] * z / y, y)
-
-
-@tangent(np.divide)
-def divide_tangent(z, x, y):
-    d[z] = d[x] / y - d[y] * z / y
-
-
-@adjoint(np.power)
-def power(z, x, y):
-    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
-    d[y] = unbroadcast(d[z] * z * np.log(np.where(x == 0, 1.0, x)), y)
-
-
-@tangent(np.power)
-def power_tangent(z, x, y):
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where(x == 0, 1.0, x))
-
-
-@adjoint(np.negative)
-def negative(y, x):
-    d[x] = -d[y]
-
-
-@tangent(np.negative)
-def negative_tangent(y, x):
-    d[y] = -d[x]
-
-
 @adjoint(np.exp)
 def exp(y, x):
     d[x] = d[y] * y
@@ -230,17 +168,6 @@ def mean_tangent(y, x, axis=None, dtype=None, out=None, keepdims=False):
 
 
 # -- products ---------------------------------------------------------------------
-@adjoint(np.matmul)
-def matmul(z, x, y):
-    d[x] = matmul_adjoint(d[z], x, y, 0)
-    d[y] = matmul_adjoint(d[z], x, y, 1)
-
-
-@tangent(np.matmul)
-def matmul_tangent(z, x, y):
-    d[z] = d[x] @ y + x @ d[y]
-
-
 @adjoint(np.dot, np.ndarray.dot)
 def dot(z, x, y):
     d[x] = dot_adjoint(d[z], x, y, 0)

@@ -19,57 +19,57 @@ nondifferentiable(
 )
 
 
-@adjoint(operator.add)
+@adjoint(operator.add, np.add)
 def add(z, x, y):
     d[x] = unbroadcast(d[z], x)
     d[y] = unbroadcast(d[z], y)
 
 
-@tangent(operator.add)
+@tangent(operator.add, np.add)
 def add_tangent(z, x, y):
     d[z] = broadcast_tangent(d[x] + d[y], z)
 
 
-@adjoint(operator.sub)
+@adjoint(operator.sub, np.subtract)
 def sub(z, x, y):
     d[x] = unbroadcast(d[z], x)
     d[y] = unbroadcast(-d[z], y)
 
 
-@tangent(operator.sub)
+@tangent(operator.sub, np.subtract)
 def sub_tangent(z, x, y):
     d[z] = broadcast_tangent(d[x] - d[y], z)
 
 
-@adjoint(operator.mul)
+@adjoint(operator.mul, np.multiply)
 def mul(z, x, y):
     d[x] = unbroadcast(d[z] * y, x)
     d[y] = unbroadcast(d[z] * x, y)
 
 
-@tangent(operator.mul)
+@tangent(operator.mul, np.multiply)
 def mul_tangent(z, x, y):
     d[z] = d[x] * y + x * d[y]
 
 
-@adjoint(operator.truediv)
+@adjoint(operator.truediv, np.divide)
 def truediv(z, x, y):
     d[x] = unbroadcast(d[z] / y, x)
     d[y] = unbroadcast(-d[z] * z / y, y)
 
 
-@tangent(operator.truediv)
+@tangent(operator.truediv, np.divide)
 def truediv_tangent(z, x, y):
     d[z] = d[x] / y - d[y] * z / y
 
 
-@adjoint(operator.pow)
+@adjoint(operator.pow, np.power)
 def pow(z, x, y):
     d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
     d[y] = unbroadcast(d[z] * z * np.log(np.where(x == 0, 1.0, x)), y)
 
 
-@tangent(operator.pow)
+@tangent(operator.pow, np.power)
 def pow_tangent(z, x, y):
     d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where(x == 0, 1.0, x))
 
@@ -85,23 +85,23 @@ def mod_tangent(z, x, y):
     d[z] = broadcast_tangent(d[x] - d[y] * np.floor_divide(x, y), z)
 
 
-@adjoint(operator.matmul)
+@adjoint(operator.matmul, np.matmul)
 def matmul(z, x, y):
     d[x] = matmul_adjoint(d[z], x, y, 0)
     d[y] = matmul_adjoint(d[z], x, y, 1)
 
 
-@tangent(operator.matmul)
+@tangent(operator.matmul, np.matmul)
 def matmul_tangent(z, x, y):
     d[z] = d[x] @ y + x @ d[y]
 
 
-@adjoint(operator.neg)
+@adjoint(operator.neg, np.negative)
 def neg(y, x):
     d[x] = -d[y]
 
 
-@tangent(operator.neg)
+@tangent(operator.neg, np.negative)
 def neg_tangent(y, x):
     d[y] = -d[x]
 
