@@ -22,13 +22,19 @@ def _symbolic_zero(t) -> bool:
     return type(t) is float and t == 0.0
 
 
+def _dtype(value):
+    if isinstance(value, (list, tuple)):
+        return np.asarray(value).dtype
+    return np.result_type(value)
+
+
 def _float_dtype(value):
-    dtype = np.result_type(value)
+    dtype = _dtype(value)
     return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
 def _is_float(value) -> bool:
-    return np.result_type(value).kind == "f"
+    return _dtype(value).kind == "f"
 
 
 def _like(t, y):
@@ -66,114 +72,114 @@ def _count(x, axis) -> int:
 
 # -- prod --------------------------------------------------------------------------------
 
-def _others_product(x, axis):
-    """For each element of ``x``, the product of the other elements of the group it is
-    reduced with (over ``axis``): the derivative of the product, exact when ``x`` holds
-    zeros (a prefix and a suffix product, no division)."""
+def _groups(x, axis):
+    """``x`` with the axes a reduction over ``axis`` reduces flattened into one last axis,
+    and the function putting an array of that layout back into ``x``'s."""
     x = np.asarray(x)
-    if x.ndim == 0:
-        return np.ones_like(x, dtype=_float_dtype(x))
     axes = _norm_axes(axis, x.ndim)
-    keep = [a for a in range(x.ndim) if a not in axes]
-    order = keep + list(axes)
+    order = [a for a in range(x.ndim) if a not in axes] + list(axes)
     moved = np.transpose(x, order)
-    lead = moved.shape[:len(keep)]
-    flat = np.reshape(moved, lead + (-1,))
-    if flat.shape[-1] == 0:
-        return np.zeros(x.shape, dtype=_float_dtype(x))
-    ones = np.ones(lead + (1,), dtype=flat.dtype)
+    lead = moved.shape[:x.ndim - len(axes)]
+
+    def back(v):
+        return np.transpose(np.reshape(v, moved.shape), np.argsort(order))
+    return np.reshape(moved, lead + (-1,)), back
+
+
+def _exclusive_product(flat):
+    """Along the last axis, the product of the other elements (prefix times suffix
+    products, no division: exact with zeros)."""
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
     left = np.concatenate([ones, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
     right = np.concatenate([np.cumprod(flat[..., :0:-1], axis=-1)[..., ::-1], ones], axis=-1)
-    others = np.reshape(left * right, moved.shape)
-    return np.transpose(others, np.argsort(order))
+    return left * right
 
 
-def prod_adjoint(g, x, axis=None, keepdims=False, initial=None):
-    """Gradient of ``np.prod(x, axis, keepdims=keepdims, initial=initial)``."""
-    others = _others_product(x, axis)
-    if initial is not None:
-        others = others * initial
-    return _keep(g, x, axis, keepdims) * others
+def others_product(x, axis=None, initial=None):
+    """For each element of ``x``, ``initial`` times the product of the other elements of the
+    group ``np.prod(x, axis)`` reduces it with: the derivative of the product, exact when
+    ``x`` holds zeros."""
+    x = np.asarray(x, dtype=_float_dtype(x))
+    flat, back = _groups(x, axis)
+    out = back(_exclusive_product(flat)) if flat.shape[-1] else np.zeros(x.shape, x.dtype)
+    return out if initial is None else out * initial
+
+
+def others_product_jvp(t, x, axis=None, initial=None):
+    """The tangent of ``others_product(x, axis, initial)`` along ``t``: for each element
+    ``i``, the sum over the others ``k`` of its group of ``t[k]`` times the product of the
+    elements other than ``i`` and ``k``. The matrix of that map is symmetric, so this is the
+    map's adjoint too."""
+    x = np.asarray(x, dtype=_float_dtype(x))
+    if _symbolic_zero(t):
+        return np.zeros(x.shape, dtype=x.dtype)
+    flat, back = _groups(x, axis)
+    tflat, _ = _groups(np.broadcast_to(t, x.shape), axis)
+    n = flat.shape[-1]
+    if n < 2:
+        return np.zeros(x.shape, dtype=x.dtype)
+    diagonal = np.eye(n, dtype=bool)
+    rows = np.where(diagonal, 1.0, flat[..., None, :])     # row i: x with x_i = 1
+    trows = np.where(diagonal, 0.0, tflat[..., None, :])   # row i: t with t_i = 0
+    out = np.sum(trows * _exclusive_product(rows), axis=-1)
+    out = back(out.astype(np.result_type(x, tflat), copy=False))
+    return out if initial is None else out * initial
 
 
 def prod_jvp(t, x, y, axis=None, keepdims=False, initial=None):
     """Tangent of ``y = np.prod(x, axis, keepdims=keepdims, initial=initial)``."""
-    out = np.sum(t * _others_product(x, axis), axis=axis, keepdims=keepdims)
-    if initial is not None:
-        out = out * initial
+    out = np.sum(t * others_product(x, axis, initial), axis=axis, keepdims=keepdims)
     return _like(out, y)
 
 
-# -- var and std -------------------------------------------------------------------------
+# -- var and std: the adjoints are written in the templates with differentiable NumPy
+# calls and the shape-only helpers below (nondifferentiable), so that derivatives of
+# derivatives work through them.
 
-def _ddof(ddof, correction):
-    return ddof if correction is None else correction
+def dof(x, axis=None, ddof=0, correction=None) -> int:
+    """The degrees of freedom ``n - ddof`` of ``np.var(x, axis, ddof=ddof)``."""
+    return _count(x, axis) - (ddof if correction is None else correction)
 
 
-def var_adjoint(g, x, axis=None, ddof=0, keepdims=False, correction=None):
-    """Gradient of ``np.var(x, axis, ddof=ddof, keepdims=keepdims)``."""
-    n = _count(x, axis) - _ddof(ddof, correction)
-    centered = x - np.mean(x, axis=axis, keepdims=True)
-    return 2.0 * _keep(g, x, axis, keepdims) * centered / n
+def zeros_of(y):
+    """1 where ``y`` is zero, else 0 (in ``y``'s float dtype): ``y + zeros_of(y)`` is the
+    divisor of the derivative of ``np.std``, where a zero standard deviation has a zero
+    derivative (its numerator vanishes too)."""
+    return (np.asarray(y) == 0).astype(_float_dtype(y))
 
 
 def var_jvp(t, x, y, axis=None, ddof=0, keepdims=False, correction=None):
     """Tangent of ``y = np.var(x, axis, ddof=ddof, keepdims=keepdims)``."""
-    n = _count(x, axis) - _ddof(ddof, correction)
     centered = x - np.mean(x, axis=axis, keepdims=True)
-    return _like(2.0 * np.sum(t * centered, axis=axis, keepdims=keepdims) / n, y)
-
-
-def std_adjoint(g, y, x, axis=None, ddof=0, keepdims=False, correction=None):
-    """Gradient of ``y = np.std(x, axis, ddof=ddof, keepdims=keepdims)`` (zero when one
-    element is reduced, as autograd)."""
-    count = _count(x, axis)
-    if count <= 1:
-        return np.zeros(shape_of(x), dtype=_float_dtype(x))
-    centered = x - np.mean(x, axis=axis, keepdims=True)
-    scale = _keep(g, x, axis, keepdims) / _keep(y, x, axis, keepdims)
-    return scale * centered / (count - _ddof(ddof, correction))
+    out = 2.0 * np.sum(t * centered, axis=axis, keepdims=keepdims)
+    return _like(out / dof(x, axis, ddof, correction), y)
 
 
 def std_jvp(t, x, y, axis=None, ddof=0, keepdims=False, correction=None):
-    """Tangent of ``y = np.std(x, axis, ddof=ddof, keepdims=keepdims)``."""
-    count = _count(x, axis)
-    if count <= 1:
-        return _like(0.0, y)
+    """Tangent of ``y = np.std(x, axis, ddof=ddof, keepdims=keepdims)``: zero where the
+    standard deviation is zero (autograd: where one element is reduced)."""
     centered = x - np.mean(x, axis=axis, keepdims=True)
     out = np.sum(t * centered, axis=axis, keepdims=keepdims)
-    return _like(out / ((count - _ddof(ddof, correction)) * y), y)
+    return _like(out / (dof(x, axis, ddof, correction) * (y + zeros_of(y))), y)
 
 
 # -- max and min: the derivative split equally among tied elements, as autograd ----------
 
-def _chosen(y, x, axis, keepdims):
-    """1/k at the k elements of ``x`` equal to their group's max/min ``y``, else 0."""
+def chosen(y, x, axis=None, keepdims=False):
+    """1/k at the k elements of ``x`` equal to the max/min ``y`` of their group, else 0 (in
+    ``x``'s float dtype)."""
     dtype = _float_dtype(x)
     mask = (np.asarray(x) == _keep(y, x, axis, keepdims)).astype(dtype)
     count = np.sum(mask, axis=axis, keepdims=True) if np.ndim(mask) else mask
     return mask / np.maximum(count, 1)
 
 
-def chooser_adjoint(g, y, x, axis=None, keepdims=False):
-    """Gradient of ``y = np.max(x, axis, keepdims=keepdims)`` (or min, amax, amin)."""
-    return _keep(g, x, axis, keepdims) * _chosen(y, x, axis, keepdims)
-
-
 def chooser_jvp(t, y, x, axis=None, keepdims=False):
     """Tangent of ``y = np.max(x, axis, keepdims=keepdims)`` (or min, amax, amin)."""
-    return _like(np.sum(t * _chosen(y, x, axis, keepdims), axis=axis, keepdims=keepdims), y)
+    return _like(np.sum(t * chosen(y, x, axis, keepdims), axis=axis, keepdims=keepdims), y)
 
 
-# -- cumsum and cumprod ------------------------------------------------------------------
-
-def cumsum_adjoint(g, x, axis=None):
-    """Gradient of ``np.cumsum(x, axis)``: the reversed cumulative sum of ``g``."""
-    if axis is None:
-        flat = np.reshape(g, (-1,))
-        return np.reshape(np.cumsum(flat[::-1])[::-1], shape_of(x))
-    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
-
+# -- cumprod -----------------------------------------------------------------------------
 
 def _lanes(x, axis):
     """``x`` with the cumulative axis last (flattened for axis None), and how to undo it."""
@@ -268,18 +274,25 @@ def average_jvp(ta, tw, y, a, weights=None, axis=None, keepdims=False, returned=
 
 # -- trace, diagonal, diag ---------------------------------------------------------------
 
-def trace_adjoint(g, x, offset=0, axis1=0, axis2=1):
-    """Gradient of ``np.trace(x, offset, axis1, axis2)``: ``g`` along that diagonal."""
+def trace_eye(x, offset=0, axis1=0, axis2=1):
+    """The ones on the diagonal ``np.trace(x, offset, axis1, axis2)`` sums, as a matrix of the
+    shape of those two axes of ``x``."""
     shape = shape_of(x)
-    a1, a2 = axis1 % len(shape), axis2 % len(shape)
-    eye = np.eye(shape[a1], shape[a2], k=offset, dtype=_float_dtype(x))
-    out = np.asarray(g)[..., None, None] * eye
-    return np.moveaxis(out, (-2, -1), (a1, a2))
+    return np.eye(shape[axis1], shape[axis2], k=offset, dtype=_float_dtype(x))
+
+
+def _zeros(x):
+    """Zeros of ``x``'s shape and float dtype: what a helper linear in its first argument
+    returns for the symbolic zero (its tangent rule gives it the zero tangent of a
+    constant)."""
+    return np.zeros(shape_of(x), dtype=_float_dtype(x))
 
 
 def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
     """Gradient of ``np.diagonal(x, offset, axis1, axis2)``: ``g`` placed on that diagonal
     of zeros of ``x``'s shape."""
+    if _symbolic_zero(g):
+        return _zeros(x)
     shape = shape_of(x)
     a1, a2 = axis1 % len(shape), axis2 % len(shape)
     rest = [n for i, n in enumerate(shape) if i not in (a1, a2)]
@@ -294,6 +307,8 @@ def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
 def diag_adjoint(g, x, k=0):
     """Gradient of ``np.diag(x, k)``: the diagonal of ``g`` for a vector ``x`` (which
     ``np.diag`` made a matrix), ``g`` on the diagonal for a matrix ``x``."""
+    if _symbolic_zero(g):
+        return _zeros(x)
     if len(shape_of(x)) == 1:
         return np.diagonal(g, k).copy()
     return diagonal_adjoint(g, x, k, 0, 1)
@@ -334,6 +349,8 @@ def _join_view(arrays, kind: str, axis):
 def join_adjoint(g, arrays, kind="concatenate", axis=0):
     """Gradient of ``np.<kind>(arrays, axis)`` with respect to the sequence ``arrays``: a
     `Cotangent` of one gradient per element (an array for an array ``arrays``)."""
+    if _symbolic_zero(g):
+        return zeros_like(arrays)
     if kind == "stack":
         ax = axis % (len(shape_of(arrays[0])) + 1)
         pieces = [np.take(g, k, axis=ax) for k in range(len(arrays))]
@@ -341,7 +358,7 @@ def join_adjoint(g, arrays, kind="concatenate", axis=0):
         parts, ax = _join_view(arrays, kind, axis)
         bounds = np.cumsum([p.shape[ax] for p in parts])[:-1]
         pieces = np.split(np.reshape(g, np.shape(g)), bounds, axis=ax)
-    pieces = [np.reshape(p, shape_of(a)) for p, a in zip(pieces, arrays)]
+    pieces = [_split_like(np.reshape(p, np.shape(a)), a) for p, a in zip(pieces, arrays)]
     if isinstance(arrays, (list, tuple)):
         return Cotangent(pieces)
     return np.reshape(np.stack(pieces), shape_of(arrays))
@@ -381,22 +398,31 @@ _SPLIT = {"split": np.split, "array_split": np.array_split, "hsplit": np.hsplit,
 def split_adjoint(g, x, indices_or_sections, axis=0, kind="split"):
     """Gradient of ``np.<kind>(x, indices_or_sections, axis)`` (a list) given the list (or
     `Cotangent`) ``g`` of the pieces' gradients: each placed where its piece came from."""
-    out = np.zeros(shape_of(x), dtype=_float_dtype(x))
-    if kind in ("split", "array_split"):
-        views = _SPLIT[kind](out, indices_or_sections, axis)
-    else:
-        views = _SPLIT[kind](out, indices_or_sections)
-    if not isinstance(g, (list, tuple)):
-        g = [g] * len(views)  # the scalar zero
-    for view, piece in zip(views, g):
+    out = _zeros(x)
+    if _symbolic_zero(g):
+        return out
+    for view, piece in zip(_split(out, indices_or_sections, axis, kind), g):
         view += piece
     return out
+
+
+def _split(x, indices_or_sections, axis, kind):
+    if kind in ("split", "array_split"):
+        return _SPLIT[kind](x, indices_or_sections, axis)
+    return _SPLIT[kind](x, indices_or_sections)
+
+
+def split_cotangent(u, indices_or_sections, axis=0, kind="split"):
+    """The adjoint of `split_adjoint`: ``u`` split into a `Cotangent` of pieces."""
+    return Cotangent(_split(u, indices_or_sections, axis, kind))
 
 
 # -- tile, repeat ------------------------------------------------------------------------
 
 def tile_adjoint(g, x, reps):
     """Gradient of ``np.tile(x, reps)``: the sum of the tiles."""
+    if _symbolic_zero(g):
+        return _zeros(x)
     reps = tuple(reps) if np.ndim(reps) else (int(reps),)
     shape = shape_of(x)
     n = max(len(reps), len(shape))
@@ -408,6 +434,8 @@ def tile_adjoint(g, x, reps):
 
 def repeat_adjoint(g, x, repeats, axis=None):
     """Gradient of ``np.repeat(x, repeats, axis)``: each element gets the sum of its copies."""
+    if _symbolic_zero(g):
+        return _zeros(x)
     shape = shape_of(x)
     dtype = np.result_type(g, _float_dtype(x))
     if axis is None:
@@ -442,6 +470,8 @@ def pad_adjoint(g, x, pad_width, mode="constant"):
     """Gradient of ``np.pad(x, pad_width, mode)`` with respect to ``x``: every element gets
     the gradients of the places it was copied to."""
     sources = _pad_sources(x, pad_width, mode)
+    if _symbolic_zero(g):
+        return _zeros(x)
     size = int(np.prod(shape_of(x)))
     out = np.bincount(sources.ravel(), weights=np.ravel(g), minlength=size + 1)[1:]
     return np.reshape(out, shape_of(x)).astype(np.result_type(g, _float_dtype(x)), copy=False)
@@ -454,6 +484,12 @@ def pad_values_adjoint(g, x, pad_width, constant_values=0):
         raise NotImplementedError("the derivative of np.pad with respect to constant_values "
                                   "is implemented for a scalar only")
     return np.sum(np.where(_pad_sources(x, pad_width, "constant") == 0, g, 0.0))
+
+
+def pad_values_cotangent(u, x, pad_width):
+    """The adjoint of `pad_values_adjoint` (with respect to its ``g``): ``u`` on the
+    padding, 0 elsewhere."""
+    return np.where(_pad_sources(x, pad_width, "constant") == 0, u, 0.0)
 
 
 def pad_jvp(t, tc, x, y, pad_width, mode="constant"):
@@ -474,6 +510,8 @@ def _sort_kind(kind, stable):
 
 def sort_adjoint(g, x, axis=-1, kind=None, stable=None):
     """Gradient of ``np.sort(x, axis, kind)``: ``g`` sent back through the permutation."""
+    if _symbolic_zero(g):
+        return _zeros(x)
     kind = _sort_kind(kind, stable)
     out = np.zeros(shape_of(x), dtype=np.result_type(g, _float_dtype(x)))
     if axis is None:
@@ -495,6 +533,8 @@ def sort_jvp(t, x, y, axis=-1, kind=None, stable=None):
 
 def take_adjoint(g, x, indices, axis=None, mode="raise"):
     """Gradient of ``np.take(x, indices, axis, mode=mode)``: ``g`` added at the indices."""
+    if _symbolic_zero(g):
+        return _zeros(x)
     shape = shape_of(x)
     n = int(np.prod(shape)) if axis is None else shape[axis % len(shape)]
     index = np.asarray(indices)
@@ -526,7 +566,7 @@ def array_adjoint(g, obj, y):
     """Gradient of ``y = np.array(obj)`` with respect to ``obj``: ``g`` itself for an array,
     split back into (nested) `Cotangent` rows for a (nested) list or tuple of values; zero
     for an integer or boolean ``y``."""
-    if not _is_float(y):
+    if not _is_float(y) or _symbolic_zero(g):
         return zeros_like(obj)
     return _split_like(np.reshape(g, np.shape(obj)), obj)
 
@@ -541,7 +581,7 @@ def array_jvp(t, obj, y):
 def fill_adjoint(g, fill_value, y):
     """Gradient of ``y = np.full(shape, fill_value)`` (or ``np.full_like``) with respect to
     ``fill_value``: the sum of ``g`` over the copies (zero for an integer ``y``)."""
-    if not _is_float(y):
+    if not _is_float(y) or _symbolic_zero(g):
         return zeros_like(fill_value)
     return unbroadcast(g, fill_value)
 
@@ -565,7 +605,7 @@ def linspace_adjoint(g, start, stop, y, num=50, endpoint=True, retstep=False, ax
         raise NotImplementedError("the derivative of np.linspace with retstep=True is not "
                                   "implemented; compute the step separately")
     like = start if argnum == 0 else stop
-    if not _is_float(y):
+    if not _is_float(y) or _symbolic_zero(g):
         return zeros_like(like)
     weights = _linspace_weights(int(num), endpoint, _float_dtype(y))
     if argnum == 0:
@@ -584,3 +624,12 @@ def linspace_jvp(t_start, t_stop, start, stop, y, num=50, endpoint=True, retstep
     out = np.linspace(np.broadcast_to(t_start, shape), np.broadcast_to(t_stop, shape), num,
                       endpoint=endpoint, axis=axis)
     return _like(out, y)
+
+
+def linspace_cotangent(u, start, stop, y, num=50, endpoint=True, retstep=False, axis=0,
+                       argnum=0):
+    """The adjoint of `linspace_adjoint` (with respect to its ``g``): ``u`` spread over the
+    points as ``start`` (argnum 0) or ``stop`` (1) is."""
+    if argnum == 0:
+        return linspace_jvp(u, 0.0, start, stop, y, num, endpoint, retstep, axis)
+    return linspace_jvp(0.0, u, start, stop, y, num, endpoint, retstep, axis)
