@@ -479,7 +479,7 @@ def hvp(func: Callable, wrt=0, *, optimize: bool = True):
                             f"argument(s) {params} and then v")
         tangents = [np.zeros_like(a) if _differentiable(a) else None for a in primals]
         tangents[pos] = v
-        return jvp(gradient, primals, tangents, optimize=optimize)[1]
+        return finalize(jvp(gradient, primals, tangents, optimize=optimize)[1], primals[pos])
 
     return _decorate(hvp_func, _target(func), None, "hvp")
 

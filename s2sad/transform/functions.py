@@ -37,7 +37,9 @@ def _returned_grads(rev, params: list[str], zs: set):
     out = []
     for p in params:
         grad = rev.namer.grad(p)
-        out.append(S.name(grad) if grad in zs else rev.zero(p))
+        # a gradient that stayed zero is the scalar 0.0: the parameter itself may have been
+        # rebound, and the caller (or finalize) gives the zero its shape
+        out.append(S.name(grad) if grad in zs else S.const(0.0))
     return out
 
 
@@ -51,7 +53,7 @@ def fused(name: str, core, rev, sweeps, zs: set, wrt: list[str], ret) -> gast.Fu
     if isinstance(ret, gast.Name) and ret.id in sweeps.pushed:
         value = S.name(rev.namer.fresh("value"))
         body.append(S.assign(value.id, ret))
-    if sweeps.adjoint:
+    if isinstance(ret, gast.Name) and rev.act.active(ret.id):
         body.append(S.located(S.assign(rev.namer.grad(ret.id),
                                        S.call(rev.helper("ones_like"), ret)), S.line(core.body[-1])))
         body += sweeps.adjoint
