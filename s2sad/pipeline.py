@@ -147,8 +147,23 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
                  core.body[:-1])
 
 
+def refuse_helper_adjoints(func) -> None:
+    """The adjoint of a helper receives its primal's saved values through the tape, where
+    a second derivative cannot tell which of them carry derivatives (see
+    tests/test_fuzz_regressions.py): refused, rather than wrong."""
+    generated = str(getattr(func, "__module__", "")).startswith("s2sad.generated")
+    calls_pair = any(name.endswith("_primal") for name in func.__code__.co_names)
+    if generated and (func.__name__.endswith("_adjoint") or calls_pair):
+        raise TransformError(
+            "a second derivative through a reverse-mode derivative that calls a helper "
+            f"function ({func.__name__}) is not supported yet",
+            hint="give the helper its own rules (@s2sad.adjoint and @s2sad.tangent), or "
+                 "write it into the function that calls it")
+
+
 def forward_function(module: ModuleBuilder, func, active, kinds, name, trace, optimize):
     """The tangent function of one user function: ``(tangents..., args...) -> (value, d)``."""
+    refuse_helper_adjoints(func)
     f = front(module, func, active, kinds, trace, "tangent", not module.functions)
     fwd = Forward(module, f.parsed, f.core, f.namer, f.act, f.classify, f.numbers)
     made = [jvp_function(name, f.core, fwd, fwd.block(f.body), list(active), f.ret)]  # forward
@@ -163,6 +178,7 @@ def forward_function(module: ModuleBuilder, func, active, kinds, name, trace, op
 
 def reverse_function(module: ModuleBuilder, func, active, kinds, names, trace, optimize):
     """The generated function(s) for one user function: fused (one name) or split (two)."""
+    refuse_helper_adjoints(func)
     f = front(module, func, active, kinds, trace, "adjoint", len(names) == 1)
     parsed, core, namer, local_names = f.parsed, f.core, f.namer, f.local_names
     classify, act, numbers, ret, body = f.classify, f.act, f.numbers, f.ret, f.body
