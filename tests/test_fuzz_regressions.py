@@ -63,6 +63,33 @@ def test_rebound_parameter_hvp_shape():
     np.testing.assert_array_equal(hv, np.zeros(3))
 
 
+def returns_two(x):
+    return 2.0
+
+
+def ignores_row_sums(w):
+    return returns_two(w.sum(axis=1))
+
+
+def first(x, w):
+    return x
+
+
+def ignores_product(x, w):
+    return first(x, C23 @ w)
+
+
+def test_helper_ignoring_parameter_axis_sum_argument():
+    g = s2sad.grad(ignores_row_sums)(np.ones((2, 3)))
+    np.testing.assert_array_equal(g, np.zeros((2, 3)))
+
+
+def test_helper_ignoring_parameter_matmul_argument():
+    gx, gw = s2sad.grad(ignores_product, (0, 1))(1.5, np.ones(3))
+    assert gx == 1.0
+    np.testing.assert_array_equal(gw, np.zeros(3))
+
+
 # ---------------------------------------------------------------------------------------
 # forward mode
 # ---------------------------------------------------------------------------------------
@@ -86,6 +113,36 @@ def test_jvp_loop_over_tuple_with_constant_array():
     y, t = np.array([1.0, 2.0]), np.array([0.25, -3.0])
     out, tangent = s2sad.jvp(loops_over_tuple_with_constant, (y,), (t,))
     assert out == pytest.approx(1.5) and tangent == pytest.approx(-3.0)
+
+
+def rebinds_constant_parameter(x, y):
+    y = x - y
+    return y
+
+
+def shift(x, y):
+    y = x - y
+    return y
+
+
+def calls_shift_with_constant(x):
+    return shift(x, 0.5)
+
+
+@pytest.mark.xfail(strict=True, raises=UnboundLocalError,
+                   reason="jvp where a parameter without a tangent (None, or a constant "
+                          "argument of a helper) is rebound to an active value, y = x - y: "
+                          "the tangent code reads dy before it exists (UnboundLocalError: "
+                          "cannot access local variable 'dy'); expected the tangent 1.0")
+def test_jvp_rebinding_parameter_without_tangent():
+    assert s2sad.jvp(rebinds_constant_parameter, (1.5, 0.5), (1.0, None)) == (1.0, 1.0)
+
+
+@pytest.mark.xfail(strict=True, raises=UnboundLocalError,
+                   reason="the same through a helper called with a constant argument "
+                          "(also when the argument is left to the parameter's default)")
+def test_jvp_helper_rebinding_constant_argument():
+    assert s2sad.jvp(calls_shift_with_constant, (1.5,), (1.0,)) == (1.0, 1.0)
 
 
 # ---------------------------------------------------------------------------------------

@@ -33,13 +33,17 @@ def _inits(names) -> list:
     return [S.assign(v, S.const(None)) for v in sorted(names)]
 
 
-def _returned_grads(rev, params: list[str], zs: set):
+def _returned_grads(rev, params: list[str], zs: set, shaped: bool = False):
+    """The gradients of ``params``. One that stayed zero is the scalar 0.0 for the API
+    (the parameter may have been rebound; finalize gives the zero its shape), and zeros in
+    the parameter's shape for a caller's adjoint (``shaped``), whose rules need shapes."""
     out = []
     for p in params:
         grad = rev.namer.grad(p)
-        # a gradient that stayed zero is the scalar 0.0: the parameter itself may have been
-        # rebound, and the caller (or finalize) gives the zero its shape
-        out.append(S.name(grad) if grad in zs else S.const(0.0))
+        if grad in zs:
+            out.append(S.name(grad))
+        else:
+            out.append(rev.zero(p) if shaped else S.const(0.0))
     return out
 
 
@@ -71,7 +75,7 @@ def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
     params = S.param_names(core)
     top_level = {s.targets[0].id for s in core.body
                  if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)}
-    grads = _returned_grads(rev, active, zs)
+    grads = _returned_grads(rev, active, zs, shaped=True)
     saved = sorted(sweeps.reads | S.load_names(S.tuple_(grads)) & set(params))
     maybe_unset = ((set(saved) - top_level) | sweeps.pushed) - rev.assigned_first
     if saved:
