@@ -9,6 +9,10 @@ from finite differences (tests/gradcheck.py) or by hand, never from s2sad itself
 
 from __future__ import annotations
 
+import gc
+import importlib.util
+import weakref
+
 import numpy as np
 import pytest
 
@@ -191,3 +195,26 @@ def test_finite_differences_agree_with_the_expected_values():
     np.testing.assert_allclose(numgrad(rebinds_parameter, (x, y), 0), np.zeros(3))
     np.testing.assert_allclose(numgrad(rebinds_parameter, (x, y), 1), np.ones((2, 3)))
     np.testing.assert_allclose(numgrad(sum_of_squares_by_helper, (x,), 0), 2 * x, rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------
+# resources
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True,
+                   reason="s2sad's memo of derivatives (api._MEMO) is a WeakKeyDictionary "
+                          "whose values hold the function again (through the parse Scope in "
+                          "Derivative.scopes), so no entry is ever dropped: every function "
+                          "differentiated stays alive with its module for the whole process "
+                          "(the fuzzer grew past 1 GB in a few thousand programs)")
+def test_derivatives_do_not_keep_their_function_alive(tmp_path):
+    path = tmp_path / "gone_module.py"
+    path.write_text("def f(x):\n    return x * x\n")
+    spec = importlib.util.spec_from_file_location("gone_module", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert s2sad.grad(module.f)(3.0) == 6.0
+    ref = weakref.ref(module.f)
+    del module, spec
+    gc.collect()
+    assert ref() is None
