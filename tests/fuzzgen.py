@@ -31,13 +31,17 @@ assignment, no helper), so Hypothesis shrinks a failing program to a short one.
 
 from __future__ import annotations
 
+import ast
+import atexit
+import contextlib
+import copy
 import importlib.util
 import itertools
 import math
 import os
+import re
 import shutil
 import sys
-import re
 import tempfile
 import traceback
 import warnings
@@ -46,6 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from hypothesis import assume, event, note
 from hypothesis import strategies as st
+from hypothesis.errors import UnsatisfiedAssumption
 
 import s2sad
 
@@ -70,7 +75,7 @@ TRACER = """
 import operator as _op
 
 _TRACE = []
-_OPS = {'<': _op.lt, '>': _op.gt, '<=': _op.le, '>=': _op.ge}
+_OPS = {'<': _op.lt, '>': _op.gt, '<=': _op.le, '>=': _op.ge, '==': _op.eq, '!=': _op.ne}
 
 
 def _c(a, op, b):
@@ -406,7 +411,7 @@ class Gen:
             i = self.choose(["0", "1", "-1"] + ints)
             if i in ints:
                 self.features.add("index-by-loop-variable")
-            return T("{0}[%s]" % i, a, shape=shape, bound=a.bound, atom=True)
+            return T("{0}[" + i + "]", a, shape=shape, bound=a.bound, atom=True)
         if shape == V3:
             src = self.choose([M23, V3])
             a = self.expr(scope, ctx, src, depth).w
@@ -867,6 +872,8 @@ class Gen:
         c = self.cond(scope, inner, self.depth())
         self.features.add(f"while:{form}")
         if form == 0:       # while i < K and cond:
+            if " or " in c.text:        # (the counter must bound the loop)
+                c = C(f"({c.text})", f"({c.traced})")
             lines.append(self.line(ctx, f"while {counter} < {limit} and {c.text}:",
                                    f"while {counter} < {limit} and {c.traced}:"))
             lines.append(self.line(inner, f"{counter} += 1"))
@@ -916,7 +923,7 @@ class Gen:
         return plain, traced
 
     def program(self) -> Program:
-        plain, traced = [PRELUDE], [PRELUDE, TRACER]
+        made = []
         for k in range(self.pick(4)):
             n_params = 1 + self.pick(3)
             params = []
@@ -932,20 +939,32 @@ class Gen:
             if len(returns) == 2:
                 self.features.add("helper:tuple-result")
             h = Helper(f"h{k}", params, returns)
-            p_lines, t_lines = self.function(h.name, params, returns,
-                                             1 + self.pick(self.max_statements // 2))
-            plain += ["", ""] + p_lines
-            traced += ["", ""] + t_lines
+            made.append((h.name, *self.function(h.name, params, returns,
+                                                1 + self.pick(self.max_statements // 2))))
             self.helpers.append(h)
-            self.features.add("helper")
         n_params = 1 + self.pick(3)
         params = [(PARAM_NAMES[p], self.choose(INPUT_SHAPES), None) for p in range(n_params)]
         if self.pick(5) == 4:
             params.append(("n", None, None))
             self.features.add("int-argument")
-        p_lines, t_lines = self.function("f", params, None, 1 + self.pick(self.max_statements))
-        plain += ["", ""] + p_lines
-        traced += ["", ""] + t_lines
+        made.append(("f", *self.function("f", params, None, 1 + self.pick(self.max_statements))))
+        # only the helpers that f calls (directly or not): the others are noise s2sad never
+        # reads, and would stay in shrunk programs
+        used, todo = {"f"}, ["f"]
+        while todo:
+            current = todo.pop()
+            lines = next(p for name, p, _ in made if name == current)
+            for name, _, _ in made:
+                if name not in used and re.search(rf"\b{name}\(", "\n".join(lines[1:])):
+                    used.add(name)
+                    todo.append(name)
+        if len(used) > 1:
+            self.features.add("helper")
+        plain, traced = [PRELUDE], [PRELUDE, TRACER]
+        for name, p_lines, t_lines in made:
+            if name in used:
+                plain += ["", ""] + p_lines
+                traced += ["", ""] + t_lines
         return Program("\n".join(plain) + "\n", "\n".join(traced) + "\n",
                        [(p, s) for p, s, _ in params], set(self.features))
 
@@ -977,19 +996,56 @@ _COUNTER = itertools.count()
 
 
 def _directory() -> str:
+    """Where the generated modules are written (removed at exit)."""
     global _DIR
     if _DIR is None:
         _DIR = tempfile.mkdtemp(prefix="s2sad-fuzz-")
-        import atexit
         atexit.register(shutil.rmtree, _DIR, True)
     return _DIR
+
+
+@contextlib.contextmanager
+def scratch_cache(path, every: int = 100):
+    """Point s2sad's derivative cache at ``path`` (a fresh directory) and empty it every
+    ``every`` programs: each program's derivatives are never looked up again, and ten
+    thousand programs would leave a few hundred megabytes."""
+    global _SCRATCH
+    old = os.environ.get("S2SAD_CACHE_DIR")
+    os.environ["S2SAD_CACHE_DIR"] = str(path)
+    _SCRATCH = (str(path), every)
+    try:
+        yield
+    finally:
+        _SCRATCH = None
+        if old is None:
+            os.environ.pop("S2SAD_CACHE_DIR", None)
+        else:
+            os.environ["S2SAD_CACHE_DIR"] = old
+        _empty(str(path))
+
+
+_SCRATCH = None
+
+
+def _empty(path: str) -> None:
+    for name in os.listdir(path):
+        if name.endswith(".py"):
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(path, name))
+
+
+def _tidy(count: int) -> None:
+    if _SCRATCH is not None and count % _SCRATCH[1] == 0:
+        _empty(_SCRATCH[0])
 
 
 class Loaded:
     """The program as a real module (s2sad reads its source) and its traced twin."""
 
     def __init__(self, program: Program):
-        self.name = f"s2sad_fuzz_{next(_COUNTER)}"
+        count = next(_COUNTER)
+        _tidy(count)
+        self.name = f"s2sad_fuzz_{count}"
         self.path = os.path.join(_directory(), self.name + ".py")
         with open(self.path, "w") as fh:
             fh.write(program.source)
@@ -998,10 +1054,18 @@ class Loaded:
         sys.modules[self.name] = self.module
         spec.loader.exec_module(self.module)
         self.traced = {"__name__": self.name + "_traced"}
-        exec(compile(program.traced, self.path + ":traced", "exec"), self.traced)
+        exec(compile(program.traced, self.path + ":traced", "exec"), self.traced)  # noqa: S102
 
     def close(self) -> None:
         sys.modules.pop(self.name, None)
+        with contextlib.suppress(OSError):
+            os.remove(self.path)
+        # s2sad's memo of derivatives keeps every function it saw alive (see
+        # test_derivatives_do_not_keep_their_function_alive); forget them, or ten thousand
+        # programs take gigabytes. (It is only a cache: other tests just recompile.)
+        memo = getattr(getattr(s2sad, "api", None), "_MEMO", None)
+        if memo is not None:
+            memo.clear()
 
 
 class Rejected(Exception):
@@ -1025,7 +1089,7 @@ class Oracle:
     to take the same branches as the base point."""
 
     def __init__(self, loaded: Loaded, args):
-        self.fn = loaded.traced["f__traced"]
+        self.fn = loaded.traced.get("f__traced") or loaded.traced["f"]
         self.trace = loaded.traced["_TRACE"]
         self.args = args
         self.value, self.branches = self.run(args, base=True)
@@ -1116,11 +1180,33 @@ def draw_args(program: Program, rng):
 class Known:
     """An open bug the fuzzer found; its regression test is ``name`` in
     tests/test_fuzz_regressions.py. A failure in ``stage`` whose exception is an
-    ``error`` and whose traceback text matches ``match`` (a regex) is this bug."""
+    ``error``, whose traceback text matches ``match`` (a regex) and whose program satisfies
+    ``program`` (if given) is this bug."""
     name: str
     stage: str
     error: type
     match: str
+    program: object = None
+
+
+def helper_returns_tuple(source: str) -> bool:
+    """Whether some helper returns a tuple."""
+    return any(isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple)
+               for fn in ast.parse(source).body
+               if isinstance(fn, ast.FunctionDef) and fn.name != "f"
+               for node in ast.walk(fn))
+
+
+def helper_rebinds_parameter(source: str) -> bool:
+    """Whether some helper assigns to one of its own parameters."""
+    for fn in ast.parse(source).body:
+        if isinstance(fn, ast.FunctionDef) and fn.name != "f":
+            params = {a.arg for a in fn.args.args}
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
+                        and node.id in params:
+                    return True
+    return False
 
 
 # Open bugs, so that the default run stays green while they are being fixed: a failure
@@ -1130,6 +1216,15 @@ class Known:
 KNOWN_BUGS: list[Known] = [
     Known("test_jvp_loop_over_tuple_with_constant_array", "jvp", TypeError,
           r"'float' object is not subscriptable"),
+    Known("test_helper_rebinding_parameter_zero_cotangent_shape", "grad", ValueError,
+          r"broadcast", helper_rebinds_parameter),
+    Known("test_unused_part_of_tuple_result_matmul", "grad", ValueError,
+          r"_adjoint\n(.*\n)*.*matmul: Input operand \d+ has a mismatch",
+          helper_returns_tuple),
+    Known("test_unused_part_of_tuple_result_axis_mean", "grad", ValueError,
+          r"_adjoint\n(.*\n)*.*AxisError: axis -?\d+ is out of bounds", helper_returns_tuple),
+    Known("test_jvp_rebinding_parameter_without_tangent", "jvp", UnboundLocalError,
+          r"cannot access local variable 'd\w*'"),
 ]
 
 # Second derivatives through calls of helper functions are refused for now (a
@@ -1138,40 +1233,74 @@ KNOWN_BUGS: list[Known] = [
 SKIP_HVP_THROUGH_CALLS = True
 
 
-def known_bug(stage: str, exc: BaseException) -> str | None:
+def known_bug(stage: str, exc: BaseException, source: str = "") -> str | None:
     if os.environ.get("S2SAD_FUZZ_KNOWN") == "fail":
         return None
     text = "".join(traceback.format_exception(exc))
     for k in KNOWN_BUGS:
-        if k.stage == stage and isinstance(exc, k.error) and re.search(k.match, text):
+        if k.stage == stage and isinstance(exc, k.error) and re.search(k.match, text) \
+                and (k.program is None or k.program(source)):
             return k.name
     return None
 
 
-def check_program(program: Program, seed: int, *, hvp: bool = True, tries: int = 4) -> str:
+def check_program(program: Program, seed: int, *, hvp: bool = True, tries: int = 4,
+                  quiet: bool = False) -> str:
     """Check s2sad's grad, jvp and (if ``hvp``) hvp of ``program.f`` against finite
     differences at inputs drawn from ``seed``. Raises AssertionError (or s2sad's own
     exception, with the program attached as a note) on a disagreement; returns what
-    happened ("ok", or the known bug the program ran into)."""
-    note(program.source)
+    happened ("ok", or the known bug the program ran into).
+
+    In Hypothesis's last run of a failing example (the shrunk one), the program is
+    reduced further, statement by statement and expression by expression, to the smallest
+    one that fails the same way (``reduce_program``), and that is reported too
+    (S2SAD_FUZZ_REDUCE=0 turns this off)."""
     loaded = Loaded(program)
     try:
-        rng = np.random.default_rng(seed)
-        last = None
-        for _ in range(tries):
-            args = draw_args(program, rng)
-            try:
-                return _check_at(program, loaded, args, rng, hvp)
-            except Rejected as exc:
-                last = exc
-        note(f"rejected: {last}")
-        assume(False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return _check_with_retries(program, loaded, seed, hvp, tries)
     except BaseException as exc:
-        if not isinstance(exc, (AssertionError, GeneratorBug)) and hasattr(exc, "add_note"):
-            exc.add_note("program:\n" + program.source)
+        if quiet or isinstance(exc, (GeneratorBug, UnsatisfiedAssumption)):
+            raise
+        # (an AssertionError's message shows the program already)
+        text = None if isinstance(exc, AssertionError) else "program:\n" + program.source
+        if _final_run() and os.environ.get("S2SAD_FUZZ_REDUCE") != "0":
+            loaded.close()
+            reduced = reduce_program(program, seed, hvp, signature(exc))
+            if reduced.source != program.source:
+                text = "reduced program (fails the same way):\n" + reduced.source
+        if text and hasattr(exc, "add_note"):
+            exc.add_note(text)
+        elif text:
+            note(text)
         raise
     finally:
         loaded.close()
+
+
+def _final_run() -> bool:
+    """Whether this is Hypothesis's final replay of the (shrunk) failing example."""
+    try:
+        from hypothesis.control import current_build_context
+        return bool(current_build_context().is_final)
+    except Exception:  # noqa: BLE001 - outside a test, or another Hypothesis
+        return False
+
+
+def _check_with_retries(program, loaded, seed, hvp, tries) -> str:
+    """Inputs from ``seed``; new ones while they sit too close to a branch boundary (or
+    make values too large), and after ``tries`` of them the example is rejected."""
+    rng = np.random.default_rng(seed)
+    last = None
+    for _ in range(tries):
+        args = draw_args(program, rng)
+        try:
+            return _check_at(program, loaded, args, rng, hvp)
+        except Rejected as exc:
+            last = exc
+    note(f"rejected: {last}")
+    assume(False)
     return "rejected"
 
 
@@ -1204,8 +1333,9 @@ def _check_at(program: Program, loaded: Loaded, args, rng, hvp: bool) -> str:
         except (Rejected, GeneratorBug):
             raise
         except Exception as exc:
-            name = known_bug(stage, exc)
+            name = known_bug(stage, exc, program.source)
             if name is None:
+                exc.fuzz_stage = stage
                 raise
             event(f"known bug: {name}")
             return name
@@ -1275,6 +1405,148 @@ def _check_hvp(program, f, oracle, args, floats, tangents, rng, state):
     raise AssertionError(_describe(program, args,
                                    f"hvp wrt {program.params[i][0]} along {v!r}: s2sad "
                                    f"{hv!r}, central differences of the gradient {best!r}"))
+
+
+# ---------------------------------------------------------------------------------------
+# reducing a failing program further than Hypothesis can
+# ---------------------------------------------------------------------------------------
+
+_SYMBOLS = {ast.Lt: "<", ast.Gt: ">", ast.LtE: "<=", ast.GtE: ">=", ast.Eq: "==",
+            ast.NotEq: "!="}
+
+
+class _Tracer(ast.NodeTransformer):
+    """Every comparison ``a < b`` becomes ``_c(a, '<', b)`` (chains: ``and`` of pairs)."""
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if not all(type(op) in _SYMBOLS for op in node.ops):
+            return node
+        parts, left = [], node.left
+        for op, right in zip(node.ops, node.comparators):
+            parts.append(ast.Call(ast.Name("_c", ast.Load()),
+                                  [left, ast.Constant(_SYMBOLS[type(op)]), right], []))
+            left = right
+        return parts[0] if len(parts) == 1 else ast.BoolOp(ast.And(), parts)
+
+
+def traced_source(source: str) -> str:
+    """The traced twin of any program (every comparison recorded, not only those on data
+    as in the generator's own twin): used for programs that were not generated."""
+    tree = ast.fix_missing_locations(_Tracer().visit(ast.parse(source)))
+    return TRACER + "\n" + ast.unparse(tree) + "\n"
+
+
+def program_from_source(source: str, params) -> Program:
+    """A `Program` for hand-written (or reduced) source; ``params`` (name, shape) pairs,
+    shape None for an int argument."""
+    return Program(source, traced_source(source), list(params), set())
+
+
+def signature(exc: BaseException) -> str:
+    """How a check failed, coarsely: the stage, the exception type and the gist of the
+    message (numbers dropped), so that a reduced program can be held to fail the same way."""
+    stage = getattr(exc, "fuzz_stage", "")
+    first = (str(exc).splitlines() or [""])[0]
+    if isinstance(exc, AssertionError):
+        return f"{stage} AssertionError: " + " ".join(first.split()[:2])
+    return f"{stage} {type(exc).__name__}: " + re.sub(r"\d+", "N", first)[:80]
+
+
+def _variants(tree):
+    """Smaller programs, one change each: a statement removed, a compound statement
+    replaced by its body, an expression replaced by one of its parts or by 0.5."""
+    for node in ast.walk(tree):
+        for name in ("body", "orelse"):
+            seq = getattr(node, name, None)
+            if not isinstance(seq, list):
+                continue
+            for i, stmt in enumerate(seq):
+                if isinstance(node, ast.Module) and not isinstance(stmt, ast.FunctionDef):
+                    continue
+                if isinstance(stmt, ast.FunctionDef) and stmt.name == "f":
+                    continue
+                if len(seq) > 1 or name == "orelse":
+                    yield ("delete", node, name, i, None)
+                if isinstance(stmt, (ast.If, ast.For, ast.While)):
+                    yield ("unwrap", node, name, i, "body")
+                    if stmt.orelse:
+                        yield ("unwrap", node, name, i, "orelse")
+    functions = [fn for fn in tree.body if isinstance(fn, ast.FunctionDef)]
+    for node in (n for fn in functions for stmt in fn.body for n in ast.walk(stmt)):
+        for name, value in ast.iter_fields(node):
+            items = [(None, value)] if isinstance(value, ast.expr) else (
+                list(enumerate(value)) if isinstance(value, list) else [])
+            for i, child in items:
+                if not isinstance(child, ast.expr) or isinstance(child, (ast.Name,
+                                                                         ast.Constant)) \
+                        or isinstance(getattr(child, "ctx", None), ast.Store) \
+                        or isinstance(node, ast.Call) and name == "func":
+                    continue
+                parts = sorted({ast.unparse(c): c for c in ast.walk(child)
+                                if isinstance(c, ast.expr) and c is not child
+                                and not isinstance(c, ast.Attribute)
+                                and not (isinstance(c, ast.Name) and c.id == "np")}.values(),
+                               key=lambda c: len(ast.unparse(c)))
+                for part in parts + [ast.Constant(0.5)]:
+                    yield ("replace", node, name, i, part)
+
+
+def _apply(change) -> None:
+    kind, node, name, i, extra = change
+    if kind == "delete":
+        del getattr(node, name)[i]
+        if name == "body" and not getattr(node, name):
+            getattr(node, name).append(ast.Pass())
+    elif kind == "unwrap":
+        seq = getattr(node, name)
+        seq[i:i + 1] = getattr(seq[i], extra) or [ast.Pass()]
+    elif i is None:
+        setattr(node, name, copy.deepcopy(extra))
+    else:
+        getattr(node, name)[i] = copy.deepcopy(extra)
+
+
+def reduce_program(program: Program, seed: int, hvp: bool, wanted: str,
+                   budget: float = 180.0) -> Program:
+    """The smallest program (greedy, one change at a time, for at most ``budget`` seconds)
+    whose check fails with the same `signature` as ``program``'s."""
+    import time
+    deadline = time.monotonic() + budget
+
+    def fails_the_same(source: str) -> bool:
+        try:
+            candidate = program_from_source(source, program.params)
+            check_program(candidate, seed, hvp=hvp, quiet=True)
+        except (GeneratorBug, UnsatisfiedAssumption, Rejected, SyntaxError):
+            return False
+        except Exception as exc:      # noqa: BLE001 - any failure, compared by signature
+            return signature(exc) == wanted
+        return False
+
+    best = program.source
+    progress = True
+    while progress and time.monotonic() < deadline:
+        progress = False
+        count = sum(1 for _ in _variants(ast.parse(best)))
+        for k in range(count):
+            if time.monotonic() > deadline:
+                break
+            tree = ast.parse(best)
+            _apply(next(itertools.islice(_variants(tree), k, None)))
+            try:
+                source = ast.unparse(tree) + "\n"
+            except Exception:  # noqa: BLE001, S112 - an impossible tree: skip it
+                continue
+            if len(source) < len(best) and fails_the_same(source):
+                best, progress = source, True
+                break
+    lines = best.splitlines()
+    for name in CONSTANT_ARRAYS.values():
+        rest = [ln for ln in lines if not ln.startswith(name + " =")]
+        if not any(re.search(rf"\b{name}\b", ln) for ln in rest):
+            lines = rest
+    return program_from_source("\n".join(lines) + "\n", program.params)
 
 
 def sample(n: int = 5, seed: int = 0) -> list[Program]:

@@ -15,9 +15,9 @@ import weakref
 
 import numpy as np
 import pytest
+from gradcheck import numgrad
 
 import s2sad
-from gradcheck import numgrad
 
 C23 = np.array([[0.2, -0.7, 1.1], [0.9, 0.4, -0.3]])
 
@@ -43,7 +43,7 @@ def test_return_second_parameter_unchanged():
 
 
 def rebinds_parameter(x, y):
-    x = y
+    x = y  # noqa: F841
     return np.sum(y)
 
 
@@ -92,6 +92,62 @@ def test_helper_ignoring_parameter_matmul_argument():
     gx, gw = s2sad.grad(ignores_product, (0, 1))(1.5, np.ones(3))
     assert gx == 1.0
     np.testing.assert_array_equal(gw, np.zeros(3))
+
+
+def rebinds_ignored_parameter(x, y):
+    y = C23  # noqa: F841
+    return x
+
+
+def passes_slice_to_rebinding_helper(x):
+    return np.sum(rebinds_ignored_parameter(x, x[1:]))
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="a helper that rebinds a parameter to a value of another shape "
+                          "before using it (y = C23) returns a zero cotangent for it shaped "
+                          "like the new value (2, 3), not like the argument x[1:] (2,): the "
+                          "caller's unindex fails (could not broadcast input array from shape "
+                          "(2,3) into shape (2,)); expected ones(3)")
+def test_helper_rebinding_parameter_zero_cotangent_shape():
+    g = s2sad.grad(passes_slice_to_rebinding_helper)(np.array([0.5, -1.0, 2.0]))
+    np.testing.assert_array_equal(g, np.ones(3))
+
+
+def with_product(x):
+    return x, C23 @ x
+
+
+def uses_first_of_pair(x):
+    a, _ = with_product(x)
+    return np.sum(a)
+
+
+def with_row_means(x):
+    return x, np.mean(C23 * x, axis=1)
+
+
+def indexes_first_of_pair(x):
+    return with_row_means(x)[0]
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="an unused part of a helper's tuple result gets a scalar zero "
+                          "cotangent, and the helper's adjoint needs one of that part's "
+                          "shape: matmul_adjoint(0.0, C23, x) fails (ValueError: matmul: "
+                          "Input operand 1 has a mismatch in its core dimension 0); "
+                          "expected ones(3)")
+def test_unused_part_of_tuple_result_matmul():
+    g = s2sad.grad(uses_first_of_pair)(np.array([0.5, -1.0, 2.0]))
+    np.testing.assert_array_equal(g, np.ones(3))
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError,  # numpy's AxisError
+                   reason="the same with the part a mean over axis 1 (and the result "
+                          "indexed, pair(x)[0]): AxisError, axis 1 is out of bounds for "
+                          "array of dimension 1; expected 1.0")
+def test_unused_part_of_tuple_result_axis_mean():
+    assert s2sad.grad(indexes_first_of_pair)(1.5) == 1.0
 
 
 # ---------------------------------------------------------------------------------------
