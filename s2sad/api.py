@@ -58,7 +58,12 @@ def _target(func):
 
 
 def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool,
-             kinds: tuple = (frozenset(), ())) -> _Compiled:
+             kinds: tuple | None = None) -> _Compiled:
+    """The derivative specialized to ``kinds`` (see `_numbers`); by default, to arrays
+    for every parameter, the common case (what ``grad(f)`` makes before any call, to
+    report errors at once, and what ``s2sad show`` prints)."""
+    if kinds is None:
+        kinds = (frozenset(), tuple((p, np.ndarray) for p in _parameters(func)))
     func = _target(func)
     scalars, classes = kinds
     key = (wrt, kind, optimize, scalars, classes)
@@ -180,12 +185,15 @@ def _check(func, name: str, value) -> None:
 def _numbers(params, args) -> tuple:
     """What the derivative is specialized to: the parameters whose arguments are numbers
     of shape () (broadcasting bookkeeping goes away), and the classes of object arguments
-    (their methods are transformed)."""
+    (their methods are transformed) and of array arguments (`shapes` relates the shapes of
+    the variables to theirs)."""
     numbers = frozenset(p for p, a in zip(params, args)
                         if type(a) is float or type(a) is int or isinstance(a, np.generic)
                         or isinstance(a, np.ndarray) and a.ndim == 0)
-    classes = tuple((p, a if _is_function(a) else type(a))
-                    for p, a in zip(params, args) if _is_object(a) or _is_function(a))
+    classes = tuple((p, np.ndarray if type(a) is np.ndarray else a if _is_function(a)
+                     else type(a))
+                    for p, a in zip(params, args) if p not in numbers
+                    and (type(a) is np.ndarray or _is_object(a) or _is_function(a)))
     return numbers, classes
 
 

@@ -14,6 +14,7 @@ import copy
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import syntax as S
 from .analyze import (
@@ -33,6 +34,7 @@ from .optimize import optimize as optimize_function
 from .optimize import propagate_copies, prune
 from .parse import MISSING, parse_function
 from .rules import registry
+from .shapes import shape_classes
 from .transform import functions
 from .transform.forward import Forward, jvp_function
 from .transform.module import ModuleBuilder
@@ -112,6 +114,7 @@ class Front:
     classify: Classifier
     act: object
     numbers: set
+    shapes: dict
     ret: gast.expr
     body: list
 
@@ -137,13 +140,15 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
     check_rules(core, act, classify, parsed.filename, direction)
     check_effects(core, act, classify, parsed.filename)
     numbers = scalar_variables(core, set(scalars), classify)
+    arrays = {p for p, cls in types if cls is np.ndarray}
+    shapes = shape_classes(core, classify, numbers, arrays)
     ret = core.body[-1].value
     if top_level and isinstance(ret, gast.Constant) and ret.value is None:
         raise TransformError(f"{func.__qualname__} returns None: there is nothing to "
                              "differentiate", filename=parsed.filename,
                              lineno=func.__code__.co_firstlineno,
                              hint="return the value whose gradient you want")
-    return Front(parsed, core, namer, local_names, classify, act, numbers, ret,
+    return Front(parsed, core, namer, local_names, classify, act, numbers, shapes, ret,
                  core.body[:-1])
 
 
@@ -167,7 +172,7 @@ def forward_function(module: ModuleBuilder, func, active, kinds, name, trace, op
     """The tangent function of one user function: ``(tangents..., args...) -> (value, d)``."""
     refuse_helper_adjoints(func)
     f = front(module, func, active, kinds, trace, "tangent", not module.functions)
-    fwd = Forward(module, f.parsed, f.core, f.namer, f.act, f.classify, f.numbers)
+    fwd = Forward(module, f.parsed, f.core, f.namer, f.act, f.classify, f.numbers, f.shapes)
     made = [jvp_function(name, f.core, fwd, fwd.block(f.body), list(active), f.ret)]  # forward
     _stage(trace, "forward", made)
     if optimize:
@@ -187,7 +192,7 @@ def reverse_function(module: ModuleBuilder, func, active, kinds, names, trace, o
 
     def sweep(needed):                                                 # reverse
         rev = Reverse(module, parsed, core, copy.deepcopy(namer), act, classify, needed,
-                      numbers)
+                      numbers, f.shapes)
         seeded = {rev.namer.grad(ret.id)} if isinstance(ret, gast.Name) \
             and act.active(ret.id) else set()
         primal, adjoint, zs = rev.block(body, set(seeded))

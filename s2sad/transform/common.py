@@ -6,21 +6,25 @@ from __future__ import annotations
 import inspect
 
 import gast
+import numpy as np
 
 from .. import syntax as S
 from ..errors import TransformError, at
+from ..shapes import SCALAR
 
 
 class FunctionTransform:
     """Base of `Reverse` and `Forward`: one user function being transformed."""
 
-    def __init__(self, module, parsed, core, namer, act, classify, scalars) -> None:
+    def __init__(self, module, parsed, core, namer, act, classify, scalars,
+                 shapes=None) -> None:
         self.module = module
         self.parsed = parsed
         self.namer = namer
         self.act = act
         self.classify = classify
         self.scalars = scalars
+        self.shapes = shapes or {}  # variable -> shape class (`shapes.shape_classes`)
         # module-level names must not be shadowed by this function's own variables
         free = S.load_names(core) - classify.locals
         self.own_names = frozenset(namer.taken) - free
@@ -63,8 +67,10 @@ class FunctionTransform:
                             or isinstance(atom, gast.Constant)
                             and isinstance(atom.value, (int, float)))
         types = tuple(sorted(
-            ((p, self.classify.types[atom.id]) for p, atom in bound.arguments.items()
-             if isinstance(atom, gast.Name) and atom.id in self.classify.types),
+            [(p, self.classify.types[atom.id]) for p, atom in bound.arguments.items()
+             if isinstance(atom, gast.Name) and atom.id in self.classify.types]
+            + [(p, np.ndarray) for p, atom in bound.arguments.items()
+               if p not in numbers and self.known_array(atom)],
             key=lambda pair: pair[0]))
         if op.receiver or op.passed:  # found through a class or an argument, not a name
             path = (-1, f"{op.key.__module__}:{op.key.__qualname__}")
@@ -72,3 +78,9 @@ class FunctionTransform:
             path = (self.module.scope_index(self.parsed.func), S.unparse(call.func))
         spec = self.module.specialize(op.key, active, numbers, path, mode=mode, types=types)
         return args, bound, spec
+
+    def known_array(self, atom) -> bool:
+        """Whether ``atom`` is a local known to hold a NumPy array (it has a shape class
+        other than that of numbers) that is not already passed on with its class."""
+        return isinstance(atom, gast.Name) and atom.id not in self.classify.types \
+            and self.shapes.get(atom.id, SCALAR) != SCALAR

@@ -61,8 +61,9 @@ def def_sites(stmts, in_loop: bool = False, sites: dict | None = None) -> dict:
 
 class Reverse(FunctionTransform):
     def __init__(self, module, parsed, core: gast.FunctionDef, namer, act: Activity,
-                 classify: Classifier, needed: set[str], scalars: set[str]) -> None:
-        super().__init__(module, parsed, core, namer, act, classify, scalars)
+                 classify: Classifier, needed: set[str], scalars: set[str],
+                 shapes: dict | None = None) -> None:
+        super().__init__(module, parsed, core, namer, act, classify, scalars, shapes)
         self.needed = needed
         params = S.param_names(core)
         sites = def_sites(core.body)
@@ -189,14 +190,18 @@ class Reverse(FunctionTransform):
         return out
 
     def same_shape(self, expr, target: str):
-        """``unbroadcast(g, x)`` is ``g`` when ``x`` and the result are both numbers."""
+        """``unbroadcast(g, x)`` is ``g`` when ``x`` has the shape of the result ``target``
+        (whose gradient ``g`` is shaped like): both numbers, or the same shape class."""
         from ..runtime import unbroadcast
-        if (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
+        if not (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
                 and self.module.bindings.get(expr.func.id) is unbroadcast
-                and target in self.scalars and isinstance(expr.args[1], gast.Name)
-                and expr.args[1].id in self.scalars):
+                and isinstance(expr.args[1], gast.Name)):
+            return expr
+        like = expr.args[1].id
+        if target in self.scalars and like in self.scalars:
             return expr.args[0]
-        return expr
+        known = self.shapes.get(target)
+        return expr.args[0] if known is not None and self.shapes.get(like) == known else expr
 
     def user_call(self, stmt, op: Op, zs: set):
         target = stmt.targets[0].id

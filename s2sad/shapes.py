@@ -1,0 +1,152 @@
+"""Stage 3, analyze: which variables provably have the same shape.
+
+Takes a core-language function, its `Classifier`, the variables known to be numbers of
+shape () and the parameters known to hold NumPy arrays (both from the call-time
+specialization); returns a table ``variable -> shape class``. Two variables with the
+same class have the same shape whenever both are defined. Classes are ``"()"`` (numbers
+and full reductions) and ``"param:x"`` (the shape of array parameter ``x``); a variable
+missing from the table may have any shape.
+
+The transforms use it to drop bookkeeping: ``unbroadcast(g, x)`` is ``g`` when ``x`` has
+the shape of the result the gradient ``g`` belongs to, and then the adjoint no longer
+reads ``x`` (so it is neither pushed in loops nor kept alive).
+
+Only what NumPy guarantees is used: a ufunc's result has the broadcast shape of its
+arguments, and broadcasting a shape with () or with itself gives that shape. The
+analysis is a fixed point over all assignments (flow-insensitive): a variable assigned
+values of different classes, or assigned other than by ``name = value``, has none.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import gast
+import numpy as np
+
+from . import syntax as S
+from .analyze import Classifier, assignments, resolve
+from .parse import MISSING
+
+SCALAR = "()"
+_TOP = object()   # may have any shape
+_BOTTOM = None    # no definition seen yet
+
+_ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod,
+                    gast.FloorDiv)
+# called with one array and nothing else, these give a number of shape ()
+_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin,
+               np.linalg.norm, np.std, np.var}
+_REDUCTION_METHODS = {"sum", "mean", "prod", "max", "min", "std", "var"}
+# called with one array and nothing else, these give an array of its shape
+_SAME_SHAPE = {np.zeros_like, np.ones_like, np.copy, np.empty_like, np.positive,
+               np.negative}
+
+
+def shape_classes(node: gast.FunctionDef, classify: Classifier, numbers: set[str],
+                  arrays: set[str]) -> dict[str, str]:
+    """The shape class of each variable whose shape is known relative to the parameters."""
+    params = set(S.param_names(node))
+    defs = list(assignments(node.body))
+    simple = Counter(target for target, _ in defs)
+    stored = Counter(n.id for n in gast.walk(gast.Module(body=node.body, type_ignores=[]))
+                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+    table: dict = {}
+    for name in params:
+        table[name] = SCALAR if name in numbers else f"param:{name}" if name in arrays \
+            else _TOP
+    for name in stored:
+        if stored[name] != simple[name]:
+            table[name] = _TOP  # rebound by a loop, unpacking or a with block
+    for name in numbers:
+        table.setdefault(name, SCALAR)
+
+    def cls(value):
+        return _class_of(value, table, classify)
+
+    changed = True
+    while changed:
+        changed = False
+        for target, value in defs:
+            old = table.get(target, _BOTTOM)
+            if old is _TOP:
+                continue
+            new = _join(old, cls(value))
+            if new != old:
+                table[target] = new
+                changed = True
+    return {name: c for name, c in table.items() if isinstance(c, str)}
+
+
+def _join(a, b):
+    if a is _BOTTOM:
+        return b
+    if b is _BOTTOM or a == b:
+        return a
+    return _TOP
+
+
+def _broadcast(classes):
+    """The class of the broadcast of values of ``classes``."""
+    out = SCALAR
+    for c in classes:
+        if c is _TOP or c is _BOTTOM:
+            return c
+        if c != SCALAR:
+            if out not in (SCALAR, c):
+                return _TOP
+            out = c
+    return out
+
+
+def _class_of(value, table: dict, classify: Classifier):
+    if isinstance(value, gast.Constant):
+        ok = isinstance(value.value, (int, float)) and not isinstance(value.value, bool)
+        return SCALAR if ok else _TOP
+    if isinstance(value, gast.Name):
+        return table.get(value.id, _BOTTOM) if value.id in classify.locals else _TOP
+    if isinstance(value, gast.BinOp) and isinstance(value.op, _ELEMENTWISE_OPS):
+        return _broadcast([_class_of(value.left, table, classify),
+                           _class_of(value.right, table, classify)])
+    if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.USub, gast.UAdd)):
+        return _class_of(value.operand, table, classify)
+    if isinstance(value, gast.Call) and not value.keywords:
+        args = [_class_of(a, table, classify) for a in value.args]
+        return _call_class(value.func, args, table, classify)
+    return _TOP
+
+
+def _call_class(func, args: list, table: dict, classify: Classifier):
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+            and func.value.id in classify.locals:
+        known = table.get(func.value.id, _BOTTOM)
+        if func.attr in _REDUCTION_METHODS and not args and known is not _TOP:
+            return SCALAR if known is not _BOTTOM else _BOTTOM
+        return _TOP
+    if S.all_names(func) & classify.locals:
+        return _TOP
+    fn = resolve(func, classify.scope)
+    if fn is MISSING:
+        return _TOP
+    if isinstance(fn, np.ufunc):
+        ok = fn.nout == 1 and fn.signature is None and len(args) == fn.nin
+        return _broadcast(args) if ok else _TOP
+    if len(args) == 1 and _hashable(fn):
+        if fn in _REDUCTIONS:
+            return _TOP if args[0] is _TOP else SCALAR if args[0] is not _BOTTOM else _BOTTOM
+        if fn in _SAME_SHAPE or fn is abs:
+            return args[0]
+        if fn is float:
+            return SCALAR
+    if getattr(fn, "__module__", None) == "math" and callable(fn):
+        return _broadcast(args) if all(a == SCALAR for a in args) else _TOP
+    return _TOP
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
