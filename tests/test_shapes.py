@@ -1,0 +1,116 @@
+"""The shape-class analysis (s2sad/shapes.py): golden tables on small functions, and
+that what it removes from generated code leaves gradients right where shapes differ."""
+
+from __future__ import annotations
+
+import gast
+import numpy as np
+import pytest
+from gradcheck import numgrad
+
+import s2sad
+from s2sad import syntax as S
+from s2sad.analyze import Classifier
+from s2sad.normalize import normalize
+from s2sad.parse import parse_function
+from s2sad.rules import registry
+from s2sad.shapes import shape_classes
+
+
+def classes(func, numbers=(), arrays=()):
+    """``{source variable: class}`` for the variables the user named (temporaries of the
+    normalized code are left out: their numbering is not what this test is about)."""
+    parsed = parse_function(func)
+    core, _ = normalize(parsed.node, parsed.filename)
+    local = set(S.param_names(core)) | S.store_names(gast.Module(body=core.body,
+                                                                 type_ignores=[]))
+    table = shape_classes(core, Classifier(parsed.scope, registry(), local), set(numbers),
+                          set(arrays))
+    named = set(func.__code__.co_varnames)
+    return {k: v for k, v in table.items() if k in named}
+
+
+def elementwise(x, y, c):
+    a = np.sin(x) * 0.5
+    b = a + x
+    d = -b / 2.0
+    e = x + y           # two arrays: shapes may differ
+    s = np.sum(a)
+    m = c * 3.0
+    return d, e, s, m
+
+
+def test_ufuncs_and_numbers_keep_the_shape_of_their_array():
+    assert classes(elementwise, numbers={"c"}, arrays={"x", "y"}) == {
+        "x": "param:x", "y": "param:y", "c": "()", "a": "param:x", "b": "param:x",
+        "d": "param:x", "s": "()", "m": "()"}
+
+
+def test_nothing_is_known_of_parameters_of_unknown_kind():
+    # x might be a list: x + x would concatenate
+    assert classes(elementwise) == {}
+
+
+def loop(x, n):
+    for i in range(n):
+        x = np.sin(x) * 0.9 + 0.1 * x
+    return x
+
+
+def rebinds(x, w):
+    h = np.tanh(x)
+    if np.sum(h) > 0:
+        h = h @ w           # the shape changes on one path
+    return h
+
+
+def unpacks(x):
+    a = np.cos(x)
+    a, b = np.linalg.qr(a)  # another shape on the second definition
+    return a + b
+
+
+def test_loops_reach_a_fixed_point_and_any_other_shape_is_unknown():
+    assert classes(loop, numbers={"n"}, arrays={"x"})["x"] == "param:x"
+    assert "h" not in classes(rebinds, arrays={"x", "w"})
+    assert "a" not in classes(unpacks, arrays={"x"})
+
+
+# -- end to end: gradients where the analysis must keep the bookkeeping -------------------
+def broadcast_in_loop(x, b):
+    for _ in range(3):
+        x = np.tanh(x + b)      # b (3,) broadcast against x (2, 3)
+    return np.sum(x * x)
+
+
+def grows(x, y):
+    z = x * y                   # x (3,), y (2, 3): z (2, 3), not x's shape
+    z = np.sin(z) * 2.0
+    return np.sum(z)
+
+
+@pytest.mark.parametrize("func, args", [
+    (broadcast_in_loop, (np.linspace(-1.0, 1.0, 6).reshape(2, 3), np.array([0.1, -0.2, 0.3]))),
+    (grows, (np.array([0.3, -0.6, 0.9]), np.linspace(0.5, 1.5, 6).reshape(2, 3))),
+])
+def test_broadcast_gradients_are_right(func, args):
+    grads = s2sad.grad(func, wrt=(0, 1))(*args)
+    for k, g in enumerate(grads):
+        assert g.shape == args[k].shape
+        np.testing.assert_allclose(g, numgrad(func, args, k), rtol=1e-6, atol=1e-8)
+
+
+def long_loop(x, n):
+    for i in range(n):
+        x = np.sin(x) * 0.9 + 0.1 * x
+    return x.sum()
+
+
+def test_a_loop_of_same_shape_arithmetic_pushes_only_what_its_adjoint_reads():
+    df = s2sad.grad(long_loop)
+    x = np.linspace(-1.0, 1.0, 4)
+    np.testing.assert_allclose(df(x, 5), numgrad(lambda x: long_loop(x, 5), (x,), 0),
+                               rtol=1e-6)
+    code = s2sad.source(df)
+    assert "unbroadcast" not in code
+    assert code.count("push(") == 2  # x before it is overwritten, and the loop's range
