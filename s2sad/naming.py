@@ -14,6 +14,7 @@ class Namer:
         self.taken = set(taken)
         self.counters: dict[str, int] = {}
         self.grads: dict[str, str] = {}
+        self.made: set[str] = set()   # the names `fresh` handed out
 
     def reserve(self, names) -> None:
         self.taken.update(names)
@@ -26,6 +27,7 @@ class Namer:
             candidate = f"{base}{n}"
             if candidate not in self.taken:
                 self.taken.add(candidate)
+                self.made.add(candidate)
                 return candidate
 
     def unique(self, base: str) -> str:
@@ -41,6 +43,11 @@ class Namer:
         if var not in self.grads:
             self.grads[var] = self.unique("d" + var)
         return self.grads[var]
+
+
+def temporaries(namer: Namer) -> set[str]:
+    """The names ``namer`` made up, and their gradients' names: nothing the user wrote."""
+    return set(namer.made) | {namer.grads[v] for v in namer.made if v in namer.grads}
 
 
 def identifier(name: str) -> str:

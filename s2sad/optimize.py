@@ -223,3 +223,94 @@ def fold_zeros(expr, linear=lambda func: False):
     ``0 * a`` and ``a @ 0`` vanish, ``a + 0`` is ``a``, ``0 - a`` is ``-a``, and so does a
     call ``f(0, ...)`` when ``linear(f)`` says f is linear in its first argument."""
     return _FoldZeros(linear).visit(expr)
+
+
+# -- inlining temporaries ------------------------------------------------------------------
+# What may be evaluated before a temporary's value moves past it: reading names and
+# constants, attributes, operators and indexing (no call, no branch inside an expression).
+_MOVABLE_PAST = (gast.Name, gast.Constant, gast.Attribute, gast.BinOp, gast.UnaryOp,
+                 gast.Compare, gast.Tuple, gast.List, gast.Subscript, gast.Slice,
+                 gast.Starred, gast.keyword)
+_BRANCHING = (gast.IfExp, gast.BoolOp, gast.Lambda, gast.ListComp, gast.SetComp,
+              gast.DictComp, gast.GeneratorExp, gast.NamedExpr, gast.Await, gast.Yield,
+              gast.YieldFrom)
+
+
+def inline_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> gast.FunctionDef:
+    """Put each temporary the transform made (``t3 = x ** 2``) back into the one place
+    that reads it, when that is the very next statement and nothing with an effect runs
+    in between: ``u = np.exp(-(x ** 2))``. The code reads like the user's again, and
+    NumPy can reuse the temporary arrays of a nested expression in place."""
+    loads: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name):
+            counts = loads if isinstance(node.ctx, gast.Load) else stores
+            counts[node.id] = counts.get(node.id, 0) + 1
+    once = {t for t in temporaries if loads.get(t) == 1 and stores.get(t) == 1}
+    fn.body = _inline_block(fn.body, once)
+    return fn
+
+
+def _inline_block(stmts: list, once: set[str]) -> list:
+    out: list = []
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(stmt, field, None), list):
+                setattr(stmt, field, _inline_block(getattr(stmt, field), once))
+        while out and _inlinable(out[-1], stmt, once):
+            prev = out.pop()
+            stmt = _Inline(prev.targets[0].id, prev.value).visit(stmt)
+        out.append(stmt)
+    return out
+
+
+def _inlinable(prev, stmt, once: set[str]) -> bool:
+    if not (isinstance(prev, gast.Assign) and len(prev.targets) == 1
+            and isinstance(prev.targets[0], gast.Name) and prev.targets[0].id in once
+            and isinstance(stmt, (gast.Assign, gast.Expr, gast.Return))):
+        return False
+    if any(isinstance(n, _BRANCHING) for n in gast.walk(stmt)):
+        return False
+    name = prev.targets[0].id
+    for node in _evaluation_order(stmt):
+        if isinstance(node, gast.Name) and node.id == name and isinstance(node.ctx, gast.Load):
+            return True
+        if not isinstance(node, _MOVABLE_PAST):
+            return False
+    return False
+
+
+def _evaluation_order(node):
+    """The sub-expressions of a statement, each after what Python evaluates before it."""
+    if isinstance(node, gast.Assign):
+        yield from _evaluation_order(node.value)
+        for target in node.targets:
+            yield from _evaluation_order(target)
+        return
+    if isinstance(node, (gast.Expr, gast.Return)):
+        if node.value is not None:
+            yield from _evaluation_order(node.value)
+        return
+    if isinstance(node, gast.Call):
+        children = [node.func] + node.args + [k.value for k in node.keywords]
+    elif isinstance(node, gast.Dict):
+        children = [c for pair in zip(node.keys, node.values) for c in pair if c is not None]
+    else:
+        children = [c for _, c in gast.iter_fields(node) if isinstance(c, gast.expr)]
+        children += [c for _, f in gast.iter_fields(node) if isinstance(f, list)
+                     for c in f if isinstance(c, gast.expr)]
+    for child in children:
+        yield from _evaluation_order(child)
+    yield node
+
+
+class _Inline(gast.NodeTransformer):
+    def __init__(self, name: str, value) -> None:
+        self.name = name
+        self.value = value
+
+    def visit_Name(self, node):
+        if node.id == self.name and isinstance(node.ctx, gast.Load):
+            return self.value
+        return node

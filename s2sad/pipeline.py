@@ -28,10 +28,10 @@ from .analyze import (
 )
 from .emit import module_source
 from .errors import TransformError
-from .naming import identifier
+from .naming import identifier, temporaries
 from .normalize import normalize
+from .optimize import inline_temporaries, propagate_copies, prune
 from .optimize import optimize as optimize_function
-from .optimize import propagate_copies, prune
 from .parse import MISSING, parse_function
 from .rules import registry
 from .shapes import shape_classes
@@ -176,7 +176,8 @@ def forward_function(module: ModuleBuilder, func, active, kinds, name, trace, op
     made = [jvp_function(name, f.core, fwd, fwd.block(f.body), list(active), f.ret)]  # forward
     _stage(trace, "forward", made)
     if optimize:
-        made = [optimize_function(fn) for fn in made]                  # optimize
+        made = [inline_temporaries(optimize_function(fn), temporaries(fwd.namer))
+                for fn in made]                                        # optimize
         _stage(trace, "optimize", made)
     for fn in made:
         module.origins[fn.name] = f.parsed.filename
@@ -211,7 +212,8 @@ def reverse_function(module: ModuleBuilder, func, active, kinds, names, trace, o
         made = functions.split(names[0], names[1], core, rev, sweeps, zs, list(active), ret)
     _stage(trace, "reverse", made)
     if optimize:
-        made = [optimize_function(fn) for fn in made]                  # optimize
+        made = [inline_temporaries(optimize_function(fn), temporaries(rev.namer))
+                for fn in made]                                        # optimize
         _stage(trace, "optimize", made)
     for fn in made:
         module.origins[fn.name] = parsed.filename
