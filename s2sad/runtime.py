@@ -25,6 +25,8 @@ def shape_of(x) -> tuple:
 
 def unbroadcast(g, like):
     """Sum ``g`` over the axes along which ``like`` was broadcast; shape of ``like``."""
+    if type(g) is np.ndarray and type(like) is np.ndarray and g.shape == like.shape:
+        return g  # the common case, first
     target = shape_of(like)
     shape = shape_of(g)
     if shape == target:
@@ -283,6 +285,9 @@ def count(x, axis=None) -> int:
 
 def matmul_adjoint(g, a, b, argnum: int):
     """Gradient of ``a @ b`` with respect to ``a`` (argnum 0) or ``b`` (1)."""
+    if type(g) is np.ndarray and type(a) is np.ndarray and type(b) is np.ndarray \
+            and a.ndim == 2 and b.ndim == 2:  # matrices: nothing to broadcast
+        return g @ b.T if argnum == 0 else a.T @ g
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     a2 = a if a_nd > 1 else np.reshape(a, (1, -1))
     b2 = b if b_nd > 1 else np.reshape(b, (-1, 1))
