@@ -34,7 +34,7 @@ from .optimize import inline_temporaries, propagate_copies, prune
 from .optimize import optimize as optimize_function
 from .parse import MISSING, parse_function
 from .rules import registry
-from .shapes import shape_classes
+from .shapes import SCALAR, shape_classes
 from .transform import functions
 from .transform.forward import Forward, jvp_function
 from .transform.module import ModuleBuilder
@@ -196,6 +196,8 @@ def reverse_function(module: ModuleBuilder, func, active, kinds, names, trace, o
                       numbers, f.shapes)
         seeded = {rev.namer.grad(ret.id)} if isinstance(ret, gast.Name) \
             and act.active(ret.id) else set()
+        if len(names) == 1 and seeded and f.shapes.get(ret.id) == SCALAR:
+            rev.ones = set(seeded)  # the seed of a number is 1
         primal, adjoint, zs = rev.block(body, set(seeded))
         if optimize:
             returned = {rev.namer.grad(p) for p in active}

@@ -78,6 +78,20 @@ def shape_classes(node: gast.FunctionDef, classify: Classifier, numbers: set[str
     return {name: c for name, c in table.items() if isinstance(c, str)}
 
 
+def class_of(expr, shapes: dict[str, str], classify: Classifier) -> str | None:
+    """The shape class of an expression over variables of ``shapes`` (a table made by
+    `shape_classes`), or None when it is not known."""
+    found = _class_of(expr, _Known(shapes), classify)
+    return found if isinstance(found, str) else None
+
+
+class _Known(dict):
+    """A finished table: a variable missing from it may have any shape."""
+
+    def get(self, key, default=None):
+        return dict.get(self, key, _TOP)
+
+
 def _join(a, b):
     if a is _BOTTOM:
         return b

@@ -114,3 +114,29 @@ def test_a_loop_of_same_shape_arithmetic_pushes_only_what_its_adjoint_reads():
     code = s2sad.source(df)
     assert "unbroadcast" not in code
     assert code.count("push(") == 2  # x before it is overwritten, and the loop's range
+
+
+# -- ones: the seed of a number, and what a full sum hands back -----------------------------
+def weighted(x, w):
+    return np.sum(x * w)
+
+
+def sum_of_computed(x):
+    y = np.sin(x)
+    z = np.cos(x)
+    return np.sum(y * z)
+
+
+def test_multiplying_by_the_seed_is_a_copy_of_computed_values_only():
+    x, w = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.25, -2.0])
+    gx, gw = s2sad.grad(weighted, wrt=(0, 1))(x, w)
+    np.testing.assert_allclose(gx, w)
+    np.testing.assert_allclose(gw, x)
+    # the parameters are not handed back as gradients: a caller updating x in place must
+    # not change its gradient too
+    assert not np.shares_memory(gx, w) and not np.shares_memory(gw, x)
+
+    df = s2sad.grad(sum_of_computed)
+    np.testing.assert_allclose(df(x), numgrad(sum_of_computed, (x,), 0), rtol=1e-6)
+    code = s2sad.source(df)
+    assert "sum_adjoint" not in code and "ones_like" not in code

@@ -57,12 +57,15 @@ def fused(name: str, core, rev, sweeps, zs: set, wrt: list[str], ret) -> gast.Fu
     if isinstance(ret, gast.Name) and ret.id in sweeps.pushed:
         value = S.name(rev.namer.fresh("value"))
         body.append(S.assign(value.id, ret))
-    if isinstance(ret, gast.Name) and rev.act.active(ret.id):
-        body.append(S.located(S.assign(rev.namer.grad(ret.id),
-                                       S.call(rev.helper("ones_like"), ret)), S.line(core.body[-1])))
-        body += sweeps.adjoint
     grads = _returned_grads(rev, wrt, zs)
     result = grads[0] if len(grads) == 1 else S.tuple_(grads)
+    if isinstance(ret, gast.Name) and rev.act.active(ret.id):
+        seed = rev.namer.grad(ret.id)
+        if seed in S.load_names(gast.Module(body=sweeps.adjoint + [S.expr_stmt(result)],
+                                            type_ignores=[])):
+            body.append(S.located(S.assign(seed, S.call(rev.helper("ones_like"), ret)),
+                                  S.line(core.body[-1])))
+        body += sweeps.adjoint
     body.append(S.return_(S.tuple_([value, result])))
     node = S.function(name, params, body)
     node.args = _copy_arguments(core.args)

@@ -26,9 +26,18 @@ from dataclasses import dataclass
 import gast
 
 from .. import syntax as S
-from ..analyze import Activity, Classifier, Op, is_append, missing_rule
+from ..analyze import (
+    Activity,
+    Classifier,
+    Op,
+    assignments,
+    is_append,
+    missing_rule,
+    stores,
+)
 from ..errors import MissingRuleError, TransformError, at
 from ..optimize import fold_zeros
+from ..shapes import SCALAR, class_of
 from .common import FunctionTransform
 from .instantiate import bind_arguments, instantiate
 
@@ -80,6 +89,10 @@ class Reverse(FunctionTransform):
                 self.fresh_defs.add(id(stmt))
                 self.assigned_first.add(stmt.targets[0].id)
             seen |= S.store_names(stmt)
+        # gradients known to hold ones in the shape of their variable (the seed of a
+        # scalar result, and what a full sum hands back): multiplying by them is a copy
+        self.ones: set[str] = set()
+        self.computed = computed_values(core)
         self.stack = namer.unique("stack")
         self.push = namer.unique("push")
         self.pop = namer.unique("pop")
@@ -109,8 +122,46 @@ class Reverse(FunctionTransform):
         grad = self.namer.grad(var)
         if grad not in zs:
             zs.add(grad)
+            if self.is_ones(value, var):
+                self.ones.add(grad)
             return S.assign(grad, value)
+        self.ones.discard(grad)
         return S.assign(grad, gast.BinOp(left=S.name(grad), op=gast.Add(), right=value))
+
+    def is_ones(self, value, var: str) -> bool:
+        """Whether ``value``, a contribution to the gradient of ``var``, is all ones in its
+        shape: another such gradient, or the sum rule's answer to one of shape ()."""
+        from ..runtime import sum_adjoint
+        known = self.shapes.get(var)
+        if known is None:
+            return False
+        if isinstance(value, gast.Name):
+            return value.id in self.ones and self.shape_of_grad(value.id) == known
+        return (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+                and self.module.bindings.get(value.func.id) is sum_adjoint
+                and isinstance(value.args[0], gast.Name) and value.args[0].id in self.ones
+                and self.shape_of_grad(value.args[0].id) == SCALAR
+                and (len(value.args) < 3 or isinstance(value.args[2], gast.Constant)
+                     and value.args[2].value is None)
+                and not value.keywords)
+
+    def shape_of_grad(self, grad: str):
+        owner = {g: v for v, g in self.namer.grads.items()}.get(grad)
+        return self.shapes.get(owner)
+
+    def fold_ones(self, expr, target: str):
+        """``ones * e`` is ``e`` when ``e`` has the shape of ``target`` (the ones' own) and
+        is a new value (not an alias a caller could see change)."""
+        grad = self.namer.grad(target)
+        if grad not in self.ones or not isinstance(expr, gast.BinOp) \
+                or not isinstance(expr.op, gast.Mult):
+            return expr
+        for mine, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            if isinstance(mine, gast.Name) and mine.id == grad \
+                    and class_of(other, self.shapes, self.classify) == self.shapes.get(target) \
+                    and (not isinstance(other, gast.Name) or other.id in self.computed):
+                return other
+        return expr
 
     def active_name(self, atom) -> bool:
         return isinstance(atom, gast.Name) and self.act.active(atom.id)
@@ -129,7 +180,13 @@ class Reverse(FunctionTransform):
         handler = getattr(self, "stmt_" + type(stmt).__name__, None)
         if handler is None:
             return [stmt], [], zs
-        return handler(stmt, zs)
+        simple = isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+        if not simple:
+            self.ones.clear()  # ones are followed through straight-line code only
+        out = handler(stmt, zs)
+        if not simple:
+            self.ones.clear()
+        return out
 
     # -- assignments ----------------------------------------------------------------
     def stmt_Assign(self, stmt, zs: set):
@@ -150,6 +207,7 @@ class Reverse(FunctionTransform):
         elif live and grad in zs:
             adjoint = self.contributions(stmt, op, zs)
         zs.discard(grad)  # the old value of target is another variable
+        self.ones.discard(grad)
         if target in self.pushed and id(stmt) not in self.fresh_defs:
             primal = [self.push_stmt(S.name(target))] + primal
             adjoint.append(S.assign(target, self.pop_expr()))
@@ -185,7 +243,7 @@ class Reverse(FunctionTransform):
                            self.namer.fresh, self.template_binder(template))
         out = list(inst.temps)
         for param, expr in inst.contributions:
-            expr = fold_zeros(self.same_shape(expr, target))
+            expr = fold_zeros(self.fold_ones(self.same_shape(expr, target), target))
             out.append(self.accumulate(bound[param].id, expr, zs))
         return out
 
@@ -341,6 +399,16 @@ class Reverse(FunctionTransform):
         replay = S.for_(S.name(self.namer.unique("_"), store=True),
                         S.call("range", self.pop_expr()), adjoint)
         return out_primal, init + [replay], z_in
+
+
+def computed_values(core: gast.FunctionDef) -> set[str]:
+    """Locals only ever assigned a computed value (never a copy of another name, never
+    stored into): no caller can hold the same array."""
+    copies = {t for t, v in assignments(core.body) if not isinstance(v, (gast.Call, gast.BinOp,
+                                                                         gast.UnaryOp))}
+    stored = {name for name, _, _ in stores(core.body)}
+    made = {t for t, _ in assignments(core.body)}
+    return made - copies - stored - set(S.param_names(core))
 
 
 def call_arguments(value, op: Op):
