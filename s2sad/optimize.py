@@ -314,3 +314,74 @@ class _Inline(gast.NodeTransformer):
         if node.id == self.name and isinstance(node.ctx, gast.Load):
             return self.value
         return node
+
+
+# -- accumulating in place ------------------------------------------------------------------
+def accumulate_in_place(fn: gast.FunctionDef, grads: set[str], zeros: str) -> gast.FunctionDef:
+    """``dW = dW + c`` -> ``dW += c`` for a gradient that owns its array: every assignment
+    to it is a fresh ``zeros(...)`` or such an accumulation, and nothing else reads it
+    but those and the ``return``. Then no other name can hold the same array, and
+    adding in place (a loop accumulating weight gradients) saves an allocation and a
+    copy per step. Python numbers and other immutable values are rebound as before."""
+    accumulations: dict[str, list] = {}
+    owned = set(grads)
+    allowed_loads: dict[str, int] = {}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Return) and node.value is not None:
+            for n in gast.walk(node.value):
+                if isinstance(n, gast.Name) and n.id in grads:
+                    allowed_loads[n.id] = allowed_loads.get(n.id, 0) + 1
+        if not isinstance(node, gast.Assign):
+            for n in _stored(node):
+                owned.discard(n)
+            continue
+        target = node.targets[0]
+        if len(node.targets) != 1 or not isinstance(target, gast.Name) \
+                or target.id not in grads:
+            for n in _stored(node):
+                owned.discard(n)
+            continue
+        g, value = target.id, node.value
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) \
+                and isinstance(value.left, gast.Name) and value.left.id == g:
+            accumulations.setdefault(g, []).append(node)
+            allowed_loads[g] = allowed_loads.get(g, 0) + 1
+        elif not (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+                  and value.func.id == zeros):
+            owned.discard(g)
+    loads: dict[str, int] = {}
+    for n in gast.walk(fn):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in owned:
+            loads[n.id] = loads.get(n.id, 0) + 1
+    chosen = {g for g in owned if g in accumulations and loads.get(g) == allowed_loads.get(g)}
+    if chosen:
+        _InPlace(chosen).visit(fn)
+    return fn
+
+
+def _stored(node) -> set[str]:
+    """Names a statement itself binds (not those of statements nested in it)."""
+    if isinstance(node, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
+        targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+        return {n.id for t in targets for n in gast.walk(t)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    if isinstance(node, (gast.For, gast.With)):
+        parts = [node.target] if isinstance(node, gast.For) else \
+            [i.optional_vars for i in node.items if i.optional_vars is not None]
+        return {n.id for t in parts for n in gast.walk(t) if isinstance(n, gast.Name)}
+    return set()
+
+
+class _InPlace(gast.NodeTransformer):
+    def __init__(self, chosen: set[str]) -> None:
+        self.chosen = chosen
+
+    def visit_Assign(self, node):
+        target = node.targets[0]
+        if isinstance(target, gast.Name) and target.id in self.chosen \
+                and isinstance(node.value, gast.BinOp) and isinstance(node.value.left, gast.Name) \
+                and node.value.left.id == target.id:
+            return gast.copy_location(
+                gast.AugAssign(target=S.name(target.id, store=True), op=gast.Add(),
+                               value=node.value.right), node)
+        return node

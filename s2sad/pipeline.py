@@ -30,7 +30,7 @@ from .emit import module_source
 from .errors import TransformError
 from .naming import identifier, temporaries
 from .normalize import normalize
-from .optimize import inline_temporaries, propagate_copies, prune
+from .optimize import accumulate_in_place, inline_temporaries, propagate_copies, prune
 from .optimize import optimize as optimize_function
 from .parse import MISSING, parse_function
 from .rules import registry
@@ -214,12 +214,21 @@ def reverse_function(module: ModuleBuilder, func, active, kinds, names, trace, o
         made = functions.split(names[0], names[1], core, rev, sweeps, zs, list(active), ret)
     _stage(trace, "reverse", made)
     if optimize:
-        made = [inline_temporaries(optimize_function(fn), temporaries(rev.namer))
-                for fn in made]                                        # optimize
+        made = [in_place(inline_temporaries(optimize_function(fn), temporaries(rev.namer)),
+                         module, rev.namer) for fn in made]            # optimize
         _stage(trace, "optimize", made)
     for fn in made:
         module.origins[fn.name] = parsed.filename
     return made
+
+
+def in_place(fn: gast.FunctionDef, module: ModuleBuilder, namer) -> gast.FunctionDef:
+    """Gradients that own their arrays accumulate in place (`accumulate_in_place`)."""
+    from .runtime import zeros_like
+    zeros = next((n for n, v in module.bindings.items() if v is zeros_like), None)
+    if zeros is None:
+        return fn
+    return accumulate_in_place(fn, set(namer.grads.values()), zeros)
 
 
 def bind_free_names(module: ModuleBuilder, core, parsed, scope_index: int):

@@ -71,3 +71,39 @@ def test_generated_code_reads_like_the_original_and_is_right():
     code = s2sad.source(df)
     assert "np.exp(-x ** 2)" in code
     assert "unbroadcast" not in code
+
+
+# -- accumulating in place ------------------------------------------------------------------
+def rnn(Wx, Wh, xs):
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh)
+    return np.sum(h * h)
+
+
+def shared(x, w):
+    s = 0.0
+    for _ in range(3):
+        y = x * w
+        s = s + np.sum(y * y)
+    return s + np.sum(x)
+
+
+def test_weight_gradients_of_a_loop_accumulate_in_place_and_are_right():
+    rng = np.random.default_rng(0)
+    args = (rng.standard_normal((3, 4)) * 0.5, rng.standard_normal((4, 4)) * 0.3,
+            rng.standard_normal((5, 2, 3)))
+    df = s2sad.grad(rnn, wrt=(0, 1))
+    for k, g in enumerate(df(*args)):
+        np.testing.assert_allclose(g, numgrad(rnn, args, k), rtol=1e-6, atol=1e-9)
+    code = s2sad.source(df)
+    assert "dWx += " in code and "dWh += " in code
+
+
+def test_gradients_that_may_share_an_array_are_not_added_to_in_place():
+    # dx starts as what the sum hands back (a read-only broadcast view): it is rebound,
+    # while dw starts as zeros of its own and may grow in place
+    x, w = np.array([0.5, -1.0]), np.array([2.0, 0.25])
+    gx, gw = s2sad.grad(shared, wrt=(0, 1))(x, w)
+    np.testing.assert_allclose(gx, numgrad(shared, (x, w), 0), rtol=1e-6)
+    np.testing.assert_allclose(gw, numgrad(shared, (x, w), 1), rtol=1e-6)
