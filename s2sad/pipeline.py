@@ -38,7 +38,7 @@ from .shapes import SCALAR, shape_classes
 from .transform import functions
 from .transform.forward import Forward, jvp_function
 from .transform.module import ModuleBuilder
-from .transform.reverse import Reverse, Sweeps
+from .transform.reverse import Reverse, Sweeps, final_reads
 
 VERSION = "0.1.0"
 
@@ -191,23 +191,24 @@ def reverse_function(module: ModuleBuilder, func, active, kinds, names, trace, o
     parsed, core, namer, local_names = f.parsed, f.core, f.namer, f.local_names
     classify, act, numbers, ret, body = f.classify, f.act, f.numbers, f.ret, f.body
 
-    def sweep(needed):                                                 # reverse
+    def sweep(needed, final=frozenset()):                              # reverse
         rev = Reverse(module, parsed, core, copy.deepcopy(namer), act, classify, needed,
-                      numbers, f.shapes)
+                      numbers, f.shapes, final)
         seeded = {rev.namer.grad(ret.id)} if isinstance(ret, gast.Name) \
             and act.active(ret.id) else set()
         if len(names) == 1 and seeded and f.shapes.get(ret.id) == SCALAR:
             rev.ones = set(seeded)  # the seed of a number is 1
-        primal, adjoint, zs = rev.block(body, set(seeded))
+        record: list = []
+        primal, adjoint, zs = rev.block(body, set(seeded), record)
         if optimize:
             returned = {rev.namer.grad(p) for p in active}
             effects = {rev.pop} | {s.adjoint for s in module.specs.values() if s.adjoint}
             adjoint, _ = prune(propagate_copies(adjoint, local_names), returned, effects)
         reads = S.load_names(gast.Module(body=adjoint, type_ignores=[])) & local_names
-        return rev, Sweeps(primal, adjoint, reads, rev.pushed, rev.uses_stack), zs
+        return rev, Sweeps(primal, adjoint, reads, rev.pushed, rev.uses_stack), zs, record
 
-    rev, sweeps, zs = sweep(set())
-    rev, sweeps, zs = sweep(sweeps.reads)
+    rev, sweeps, zs, record = sweep(set())
+    rev, sweeps, zs, _ = sweep(sweeps.reads, final_reads(core, body, record))
     if len(names) == 1:
         made = [functions.fused(names[0], core, rev, sweeps, zs, list(active), ret)]
     else:

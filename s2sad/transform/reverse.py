@@ -71,14 +71,17 @@ def def_sites(stmts, in_loop: bool = False, sites: dict | None = None) -> dict:
 class Reverse(FunctionTransform):
     def __init__(self, module, parsed, core: gast.FunctionDef, namer, act: Activity,
                  classify: Classifier, needed: set[str], scalars: set[str],
-                 shapes: dict | None = None) -> None:
+                 shapes: dict | None = None, final: set[str] = frozenset()) -> None:
         super().__init__(module, parsed, core, namer, act, classify, scalars, shapes)
         self.needed = needed
         params = S.param_names(core)
         sites = def_sites(core.body)
         for p in params:
             sites.setdefault(p, []).insert(0, False)
+        # pushed: what the adjoint reads and the primal overwrites; not what the adjoint
+        # reads only as its final value, nor values that are the same on every assignment
         self.pushed = {v for v in needed if len(sites.get(v, [])) > 1 or any(sites.get(v, []))}
+        self.pushed -= set(final) | invariant_values(core)
         # the first assignment of a local, at top level, has no old value to keep
         self.fresh_defs = set()
         self.assigned_first = set()  # locals whose first assignment is a top-level one
@@ -167,12 +170,16 @@ class Reverse(FunctionTransform):
         return isinstance(atom, gast.Name) and self.act.active(atom.id)
 
     # -- blocks ---------------------------------------------------------------------
-    def block(self, stmts: list, zs: set):
+    def block(self, stmts: list, zs: set, record: list | None = None):
+        """The sweeps of a block; ``record`` collects ``(statement, primal variables its
+        adjoint reads)``."""
         primal_parts, adjoint = [], []
         for stmt in reversed(stmts):
             primal, adj, zs = self.statement(stmt, zs)
             primal_parts.append(primal)
             adjoint.extend(S.located(s, S.line(stmt)) for s in adj)
+            if record is not None:
+                record.append((stmt, S.load_names(gast.Module(body=adj, type_ignores=[]))))
         primal = [s for part in reversed(primal_parts) for s in part]
         return primal, adjoint, zs
 
@@ -399,6 +406,60 @@ class Reverse(FunctionTransform):
         replay = S.for_(S.name(self.namer.unique("_"), store=True),
                         S.call("range", self.pop_expr()), adjoint)
         return out_primal, init + [replay], z_in
+
+
+def final_reads(core: gast.FunctionDef, body: list, record: list) -> set[str]:
+    """Locals that the adjoint reads only where the primal has assigned them for the last
+    time (after the top-level statement holding their last assignment): their final
+    value serves, with no push or pop."""
+    last_def: dict[str, int] = {}
+    for i, stmt in enumerate(body):
+        for v in S.store_names(stmt):
+            last_def[v] = i
+    where = {id(stmt): i for i, stmt in enumerate(body)}
+    first_read: dict[str, int] = {}
+    for stmt, reads in record:
+        i = where.get(id(stmt), -1)
+        for v in reads:
+            first_read[v] = min(first_read.get(v, i), i)
+    params = set(S.param_names(core))
+    return {v for v, i in first_read.items()
+            if v in last_def and v not in params and i > last_def[v]}
+
+
+_INVARIANT = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Name, gast.Constant,
+              gast.operator, gast.unaryop, gast.cmpop, gast.Load)
+
+
+def invariant_values(core: gast.FunctionDef) -> set[str]:
+    """Locals assigned once, from operators on parameters that are never reassigned,
+    constants and other such locals: inside a loop they get the same value on every
+    iteration, so the adjoint can read the last one instead of popping each."""
+    module = gast.Module(body=core.body, type_ignores=[])
+    defs: dict[str, list] = {}
+    for target, value in assignments(core.body):
+        defs.setdefault(target, []).append(value)
+    counts: dict[str, int] = {}
+    for n in gast.walk(module):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    params = set(S.param_names(core))
+    written = {name for name, _, _ in stores(core.body)}
+    fixed = params - set(counts) - written
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for target, values in defs.items():
+            if target in found or target in params or target in written \
+                    or len(values) != 1 or counts.get(target) != 1:
+                continue
+            nodes = list(gast.walk(values[0]))
+            if all(isinstance(n, _INVARIANT) for n in nodes) and all(
+                    n.id in fixed or n.id in found for n in nodes if isinstance(n, gast.Name)):
+                found.add(target)
+                changed = True
+    return found
 
 
 def computed_values(core: gast.FunctionDef) -> set[str]:
