@@ -252,17 +252,42 @@ def inline_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> gast.Func
     return fn
 
 
+_LOOK_BACK = 8  # statements a temporary's value may move past (bounds the work)
+
+
 def _inline_block(stmts: list, once: set[str]) -> list:
     out: list = []
     for stmt in stmts:
         for field in ("body", "orelse"):
             if isinstance(getattr(stmt, field, None), list):
                 setattr(stmt, field, _inline_block(getattr(stmt, field), once))
-        while out and _inlinable(out[-1], stmt, once):
-            prev = out.pop()
-            stmt = _Inline(prev.targets[0].id, prev.value).visit(stmt)
+        found = True
+        while found:
+            found = False
+            for j in range(len(out) - 1, max(-1, len(out) - 1 - _LOOK_BACK), -1):
+                prev = out[j]
+                if _inlinable(prev, stmt, once) and all(_passable(s, prev)
+                                                        for s in out[j + 1:]):
+                    del out[j]
+                    stmt = _Inline(prev.targets[0].id, prev.value).visit(stmt)
+                    found = True
+                    break
+                if not _passable(prev, None):
+                    break
         out.append(stmt)
     return out
+
+
+def _passable(stmt, moving) -> bool:
+    """Whether the value of ``moving`` (an assignment; None: any) may be evaluated after
+    ``stmt`` instead of before it: ``stmt`` assigns names only, calls nothing, and
+    rebinds nothing ``moving`` reads."""
+    if not (isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name)
+                                                   for t in stmt.targets)):
+        return False
+    if any(isinstance(n, (gast.Call,) + _BRANCHING) for n in gast.walk(stmt.value)):
+        return False
+    return moving is None or not (S.store_names(stmt) & S.load_names(moving.value))
 
 
 def _inlinable(prev, stmt, once: set[str]) -> bool:

@@ -107,3 +107,40 @@ def test_gradients_that_may_share_an_array_are_not_added_to_in_place():
     gx, gw = s2sad.grad(shared, wrt=(0, 1))(x, w)
     np.testing.assert_allclose(gx, numgrad(shared, (x, w), 0), rtol=1e-6)
     np.testing.assert_allclose(gw, numgrad(shared, (x, w), 1), rtol=1e-6)
+
+
+def test_a_value_moves_past_plain_assignments_but_not_past_a_call_or_a_rebinding():
+    assert inlined("""
+        def f(x):
+            t1 = x * 2
+            u = x + 1
+            y = t1 + u
+            return y
+        """, {"t1"}) == "def f(x):\n    u = x + 1\n    y = x * 2 + u\n    return y"
+    for middle in ("u = g(x)", "x = x + 1"):
+        source = f"""
+        def f(x):
+            t1 = x * 2
+            {middle}
+            y = t1 + u
+            return y
+        """
+        assert inlined(source, {"t1"}) == S.unparse(
+            gast.parse(textwrap.dedent(source)).body[0]).strip()
+
+
+def oscillator_step(c, x, v, n):
+    for _ in range(n):
+        v = v + 0.1 * (-2.0 * x - c * v)
+        x = x + 0.1 * v
+    return x * x
+
+
+def test_tangent_code_interleaves_but_reads_like_the_original():
+    args = (0.3, 1.0, 0.0, 5)
+    value, tangent = s2sad.jvp(oscillator_step, args, (1.0, 0.0, 0.0, None))
+    assert value == oscillator_step(*args)
+    np.testing.assert_allclose(tangent, numgrad(oscillator_step, args, 0), rtol=1e-6)
+    from s2sad import api
+    (compiled,) = [c for c in api._MEMO[oscillator_step].values()]
+    assert "v = v + 0.1 * (-2.0 * x - c * v)" in compiled.derivative.source
