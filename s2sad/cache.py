@@ -15,6 +15,7 @@ import hashlib
 import json
 import linecache
 import os
+import stat
 import sys
 import tempfile
 import types
@@ -160,8 +161,12 @@ def lookup(cache_dir: Path, entry_key: str, func, version: str):
     from .pipeline import Derivative
     path = cache_dir / f"{entry_key}.py"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_entry(path)
     except FileNotFoundError:
+        return None
+    except _NotPlain:
+        warn_once("link", f"s2sad cache entry {path} is not a plain file of yours (a symbolic "
+                          "link?); it was not followed and is being regenerated")
         return None
     except (OSError, UnicodeDecodeError) as exc:
         warn_once("read", f"s2sad cannot read cache entry {path} ({exc}); regenerating")
@@ -199,6 +204,27 @@ def lookup(cache_dir: Path, entry_key: str, func, version: str):
             live.append((name, scopes[recipe[1]], recipe[2]))
     return Derivative(body, namespace, tuple(meta["entry"]), live, [], meta["recipes"],
                       meta["callees"], scopes), path
+
+
+class _NotPlain(Exception):
+    """An entry that is a symbolic link, or not a regular file owned by this user."""
+
+
+def _read_entry(path: Path) -> str:
+    """The text of an entry, never through a symbolic link (O_NOFOLLOW)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if path.is_symlink():
+            raise _NotPlain from exc
+        raise
+    with os.fdopen(fd, "rb") as entry:
+        info = os.fstat(entry.fileno())
+        if not stat.S_ISREG(info.st_mode) or hasattr(os, "getuid") \
+                and info.st_uid != os.getuid():
+            raise _NotPlain
+        return entry.read().decode("utf-8")
 
 
 def store(cache_dir: Path, entry_key: str, derivative, scopes, version: str) -> Path | None:
