@@ -9,7 +9,6 @@ import shutil
 import threading
 
 import numpy as np
-import s2sad
 from test_cache import (  # noqa: F401 - fixtures
     SIMPLE,
     TWO_ARGS,
@@ -25,6 +24,7 @@ from test_cache import (  # noqa: F401 - fixtures
     with_sha,
 )
 
+import s2sad
 from s2sad import cache
 
 
