@@ -431,7 +431,7 @@ def long_loop_value_and_grad(x, n):
     t1 = range(n)
     t2 = s2sad.checkpointed(t1)
     push(x)
-    x, = checkpoint_loop(push, long_loop_loopLINE_step, t1, (x,), (), None, ())
+    x, = checkpoint_loop(push, long_loop_loopLINE_step, t1, (x,), ())
     # test_checkpoint.py:LINE: return x.sum()
     t6 = x.sum()
     dt6 = ones_like(t6)

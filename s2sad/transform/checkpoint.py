@@ -109,12 +109,16 @@ def checkpointed_loop(rev, stmt, zs: set):
         return None
     spec = register(rev, stmt, loop)
     rev.uses_stack = True
+    options = {}
     snapshots = call.args[1] if len(call.args) > 1 else next(
-        (k.value for k in call.keywords if k.arg == "snapshots"), S.const(None))
+        (k.value for k in call.keywords if k.arg == "snapshots"), None)
+    if snapshots is not None:
+        options["snapshots"] = S.clone(snapshots)
+    if loop.copies:
+        options["copies"] = S.tuple_(S.const(k) for k in loop.copies)
     run = S.call(rev._bind("checkpoint_loop", checkpoint_loop), S.name(rev.push),
                  S.name(spec.step), S.clone(call.args[0]), _names(loop.carried),
-                 _names(loop.reads), S.clone(snapshots),
-                 S.tuple_(S.const(k) for k in loop.copies))
+                 _names(loop.reads), keywords=options)
     saved = [c for c in loop.carried if c in rev.pushed]
     primal = [rev.push_stmt(S.name(c)) for c in saved]
     primal.append(gast.Assign(targets=[S.tuple_((S.name(c, store=True) for c in loop.carried),
