@@ -65,9 +65,12 @@ class LoopVariables:
     body: list               # the loop body without its final ``if stop: break``
 
 
-def _definition(core, name: str):
-    values = [value for target, value in assignments(core.body) if target == name]
-    return values[0] if len(values) == 1 else None
+def _definitions(core) -> dict:
+    """Name -> value for the names assigned exactly once in ``core``."""
+    found: dict = {}
+    for target, value in assignments(core.body):
+        found[target] = value if target not in found else None
+    return found
 
 
 def _marked(value) -> bool:
@@ -79,10 +82,12 @@ def _marked(value) -> bool:
 def check_checkpointed(core, classify, filename: str) -> None:
     """A loop over ``checkpointed(...)`` (recognized by name when normalizing) must run
     over s2sad's own marker, which returns its argument."""
-    for node in gast.walk(core):
-        if isinstance(node, gast.For) and isinstance(node.iter, gast.Name):
-            value = _definition(core, node.iter.id)
-            if _marked(value) and classify(value).key is not checkpointed:
+    loops = [n for n in gast.walk(core) if isinstance(n, gast.For)
+             and isinstance(n.iter, gast.Name)]
+    definitions = _definitions(core) if loops else {}
+    for node in loops:
+        value = definitions.get(node.iter.id)
+        if _marked(value) and classify(value).key is not checkpointed:
                 raise at(node, filename, f"{S.unparse(value.func)}(...) in a for loop is "
                          "read as s2sad.checkpointed(...), but it is another function",
                          "rename your function")
@@ -92,7 +97,9 @@ def checkpointed_call(rev, stmt):
     """The ``s2sad.checkpointed(...)`` call the loop runs over, or None."""
     if not isinstance(stmt.iter, gast.Name):
         return None
-    value = _definition(rev.core, stmt.iter.id)
+    if getattr(rev, "_definitions", None) is None:
+        rev._definitions = _definitions(rev.core)
+    value = rev._definitions.get(stmt.iter.id)
     if _marked(value) and rev.classify(value).key is checkpointed:
         return value
     return None
@@ -153,7 +160,7 @@ def register(rev, stmt, loop: LoopVariables) -> LoopSpec:
     core = S.function(rev.module.reserve(f"{base}_primal"), params,
                       body + [S.located(S.assign(result, out), S.line(stmt)),
                               S.located(S.return_(S.name(result)), S.line(stmt))])
-    plain_body = [S.substitute(s, {}) for s in loop.body]
+    plain_body = _without_surgery([S.substitute(s, {}) for s in loop.body])
     plain = S.function(rev.module.reserve(f"{base}_step"), params, plain_body + [
         S.located(S.return_(S.tuple_(S.name(v) for v in loop.carried)), S.line(stmt))])
     act = Activity(rev.act.varied | {result}, rev.act.useful | {result})
@@ -180,7 +187,11 @@ def loop_variables(rev, stmt) -> LoopVariables:
         body = body[:-1]  # continue only: the flag is never set
     module = gast.Module(body=body, type_ignores=[])
     stored = {name for name, _, _ in stores(body)}
-    assigned = S.store_names(module) | stored
+    surgery = {n.id for w in gast.walk(module) if isinstance(w, gast.With)
+               for n in gast.walk(w) if isinstance(n, gast.Name)
+               and isinstance(n.ctx, gast.Store)}  # grad_of blocks: adjoint code
+    assigned = {target for target, _ in assignments(body)} | stored | {
+        n.target.id for n in gast.walk(module) if isinstance(n, gast.For)}
     target = stmt.target.id
     outside = _loads_outside(rev.core.body, stmt)
     if target in outside:
@@ -195,13 +206,26 @@ def loop_variables(rev, stmt) -> LoopVariables:
         raise where(f"{unset[0]!r} is assigned in a loop over s2sad.checkpointed(...) and "
                     "read after it, but may have no value before the loop",
                     f"give it a value before the loop ({unset[0]} = None will do)")
-    reads = (S.load_names(module) - assigned - {target}) & rev.classify.locals
+    reads = (S.load_names(module) - assigned - surgery - {target}) & rev.classify.locals
     active = rev.act.active
     carried_list = sorted(carried, key=lambda v: (not active(v), v))
     reads_list = sorted(reads, key=lambda v: (not active(v), v))
     copies = tuple(k for k, v in enumerate(carried_list) if v in stored)
     return LoopVariables(carried_list, reads_list, [v for v in carried_list if active(v)],
                          [v for v in reads_list if active(v)], copies, body)
+
+
+def _without_surgery(stmts: list) -> list:
+    """``stmts`` without ``grad_of`` blocks (adjoint code) at any depth."""
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, gast.With):
+            continue
+        for part in ("body", "orelse"):
+            if isinstance(getattr(stmt, part, None), list):
+                setattr(stmt, part, _without_surgery(getattr(stmt, part)))
+        out.append(stmt)
+    return out
 
 
 def _names(names: list):
@@ -250,6 +274,8 @@ def _exposed(stmts: list, defined: set):
             exposed |= S.load_names(stmt) - defined
             if isinstance(stmt.targets[0], gast.Name):
                 defined.add(stmt.targets[0].id)
+        elif isinstance(stmt, gast.With):
+            continue  # gradient surgery: runs in the adjoint
         else:
             exposed |= S.load_names(stmt) - defined
     return exposed, defined
