@@ -15,7 +15,6 @@ from gradcheck import check_grad
 
 import s2sad
 from s2sad import runtime_checkpoint as rc
-from s2sad.runtime import Tape
 
 
 # -- the schedule -------------------------------------------------------------------------
@@ -83,7 +82,7 @@ class Recorder:
 
 @pytest.mark.parametrize("slots", range(1, 9))
 def test_schedule_reverses_every_step_once_with_the_fewest_recomputations(slots):
-    for steps in range(0, 51):
+    for steps in range(51):
         indices = range(100, 100 + 3 * steps, 3)
         rec = Recorder(indices, slots)
         final = rc.checkpoint_loop(rec.records.append, rec.step, indices, (0,), ("read",),
@@ -375,6 +374,64 @@ def clipped_plain(x, W, n, lim):
     return np.sum(x * x)
 
 
+def live_out_and_counter(x, n):
+    y = 0.0 * x
+    count = 0
+    for t in s2sad.checkpointed(range(n), snapshots=2):
+        y = np.sin(x) * (1 + 0.01 * count)
+        x = y * 0.9 + 0.1 * x
+        count = count + 1
+    return np.sum(y * y) + count
+
+
+def live_out_and_counter_plain(x, n):
+    y = 0.0 * x
+    count = 0
+    for t in range(n):
+        y = np.sin(x) * (1 + 0.01 * count)
+        x = y * 0.9 + 0.1 * x
+        count = count + 1
+    return np.sum(y * y) + count
+
+
+def branches(x, n):
+    out = x * 0.0
+    for t in s2sad.checkpointed(range(n), snapshots=3):
+        if t % 2 == 0:
+            z = np.cos(x)
+        else:
+            z = x * x
+        out = out + z
+        x = z * 0.5
+    return np.sum(out)
+
+
+def branches_plain(x, n):
+    out = x * 0.0
+    for t in range(n):
+        if t % 2 == 0:
+            z = np.cos(x)
+        else:
+            z = x * x
+        out = out + z
+        x = z * 0.5
+    return np.sum(out)
+
+
+def float_parameter(x, s, n):
+    for t in s2sad.checkpointed(range(n)):
+        s = s * 0.5 + np.sum(x) * 0.1
+        x = x + s
+    return np.sum(x) * s
+
+
+def float_parameter_plain(x, s, n):
+    for t in range(n):
+        s = s * 0.5 + np.sum(x) * 0.1
+        x = x + s
+    return np.sum(x) * s
+
+
 NESTED_ARGS = (np.linspace(-1, 1, 3), 0.4 * np.arange(9.0).reshape(3, 3) / 9, 4)
 
 
@@ -382,17 +439,21 @@ NESTED_ARGS = (np.linspace(-1, 1, 3), 0.4 * np.arange(9.0).reshape(3, 3) / 9, 4)
     (nested, nested_plain, NESTED_ARGS, (0, 1)),
     (inside_plain_loop, nested_plain, NESTED_ARGS, (0, 1)),
     (clipped, clipped_plain, NESTED_ARGS[:2] + (6, 0.3), (0, 1)),
-    (loop_with_helper, loop_with_helper_plain, rnn_args(8)[:2] + (rnn_args(8)[4] @ np.ones((3, 4)),),
-     (0, 1)),
-    (over_rows, over_rows_plain, (np.linspace(0.1, 0.9, 4), np.linspace(-1, 1, 24).reshape(6, 4)),
-     (0, 1)),
+    (live_out_and_counter, live_out_and_counter_plain, (np.linspace(-1, 1, 3), 7), 0),
+    (branches, branches_plain, (np.linspace(-1, 1, 3), 7), 0),
+    (float_parameter, float_parameter_plain, (np.linspace(-1, 1, 3), 0.3, 6), (0, 1)),
+    (loop_with_helper, loop_with_helper_plain,
+     rnn_args(8)[:2] + (rnn_args(8)[4] @ np.ones((3, 4)),), (0, 1)),
+    (over_rows, over_rows_plain,
+     (np.linspace(0.1, 0.9, 4), np.linspace(-1, 1, 24).reshape(6, 4)), (0, 1)),
     (with_continue_and_inner_loop, with_continue_and_inner_loop_plain,
      (np.linspace(-0.5, 0.7, 3), 8), 0),
     (stores_in_place, stores_in_place_plain, (np.linspace(-0.5, 0.7, 3), 7), 0),
     (tuple_and_float_state, tuple_and_float_state_plain, (np.linspace(-0.5, 0.7, 3), 0.8, 6),
      (0, 1)),
     (appends, appends_plain, (np.linspace(-0.5, 0.7, 3), 5), 0),
-], ids=["nested", "inside-plain-loop", "grad-of", "helper", "zip", "continue-inner-loops", "stores", "tuple-float", "append"])
+], ids=["nested", "inside-plain-loop", "grad-of", "live-out", "branches", "float", "helper",
+        "zip", "continue-inner-loops", "stores", "tuple-float", "append"])
 def test_loop_shapes_bitwise_and_finite_differences(f, plain, args, wrt):
     assert_same(s2sad.grad(f, wrt)(*args), s2sad.grad(plain, wrt)(*args))
     if f is not clipped:  # gradient surgery changes the gradient on purpose
@@ -468,7 +529,8 @@ def test_generated_source_golden():
     text = s2sad.source(s2sad.grad(long_loop))
     text = re.sub(r"(py:|_loop)\d+", r"\1LINE", text)
     assert GOLDEN_LONG_LOOP in text
-    for made in ("def long_loop_loopLINE_step(i, x):", "def long_loop_loopLINE_primal(stack, i, x):",
+    for made in ("def long_loop_loopLINE_step(i, x):",
+                 "def long_loop_loopLINE_primal(stack, i, x):",
                  "def long_loop_loopLINE_adjoint(stack, dstate):"):
         assert made in text
 
