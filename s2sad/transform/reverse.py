@@ -286,9 +286,9 @@ class Reverse(FunctionTransform):
         seed = S.name(grad) if grad in zs else self.zero(target)
         parts = [self.namer.fresh("g") for _ in active]
         adjoint += [gast.Assign(targets=[S.tuple_((S.name(p, store=True) for p in parts),
-                                                 store=True)],
-                               value=S.call(spec.adjoint, S.name(self.stack), seed),
-                               type_comment=None)]
+                                                  store=True)],
+                                value=S.call(spec.adjoint, S.name(self.stack), seed),
+                                type_comment=None)]
         for param, part in zip(active, parts):
             adjoint.append(self.accumulate(bound.arguments[param].id, S.name(part), zs))
         return primal, adjoint
