@@ -516,12 +516,19 @@ def long_loop_value_and_grad(x, n):
     x, = checkpoint_loop(push, long_loop_loopLINE_step, t1, (x,), ())
     # test_checkpoint.py:LINE: return x.sum()
     t6 = x.sum()
-    dt6 = ones_like(t6)
-    dx = sum_adjoint(dt6, x, None, False)
+    dx = sum_adjoint(ones_like(t6), x, None, False)
     # test_checkpoint.py:LINE: for i in s2sad.checkpointed(range(n)):
     dx, = checkpoint_loop_adjoint(pop(), long_loop_loopLINE_primal, long_loop_loopLINE_adjoint, (dx,), ())
     x = pop()
     return (t6, dx)
+'''
+
+GOLDEN_STEP = '''\
+def long_loop_loopLINE_step(i, x):
+    # test_checkpoint.py:LINE: x = np.sin(x) * 0.9 + 0.1 * x
+    x = np.sin(x) * 0.9 + 0.1 * x
+    # test_checkpoint.py:LINE: for i in s2sad.checkpointed(range(n)):
+    return (x,)
 '''
 
 
@@ -529,7 +536,7 @@ def test_generated_source_golden():
     import re
     text = s2sad.source(s2sad.grad(long_loop))
     text = re.sub(r"(py:|_loop)\d+", r"\1LINE", text)
-    assert GOLDEN_LONG_LOOP in text
+    assert GOLDEN_LONG_LOOP in text and GOLDEN_STEP in text
     for made in ("def long_loop_loopLINE_step(i, x):",
                  "def long_loop_loopLINE_primal(stack, i, x):",
                  "def long_loop_loopLINE_adjoint(stack, dstate):"):
