@@ -8,7 +8,7 @@ x``, T = 10,000 times) is differentiated three ways:
 
 - store everything: the plain loop, every step's values on the tape;
 - ``for i in s2sad.checkpointed(range(n))``: the binomial schedule with the default
-  number of snapshots, ``ceil(sqrt(T))`` (or ``--snapshots``);
+  number of snapshots, about ``sqrt(2 T)`` (or ``--snapshots``);
 - ``@s2sad.checkpoint`` on a helper running ``sqrt(T)`` steps, called ``sqrt(T)``
   times: per-call checkpointing (the helper's tape exists for one call at a time).
 

@@ -43,10 +43,11 @@ def checkpointed(iterable, snapshots: int | None = None):
     """Mark a ``for`` loop for binomial checkpointing in reverse mode; returns ``iterable``.
 
     The gradient then stores at most ``snapshots`` copies of the variables the loop
-    carries from one pass to the next (default ``ceil(sqrt(len(iterable)))``) instead
-    of a tape entry for every operation of every pass, and recomputes passes from the
-    nearest copy as the adjoint needs them: the same gradient, bit for bit, in less
-    memory and more time. Forward mode and the plain function just loop.
+    carries from one pass to the next (default: about ``sqrt(2 * len(iterable))``, the
+    fewest with which no pass is recomputed more than once) instead of a tape entry
+    for every operation of every pass, and recomputes passes from the nearest copy as
+    the adjoint needs them: the same gradient, bit for bit, in less memory and more
+    time. Forward mode and the plain function just loop.
 
         >>> import numpy as np, s2sad
         >>> def f(x, n):
@@ -114,8 +115,13 @@ def chain(steps: int, slots: int) -> list[int]:
 
 
 def default_snapshots(steps: int) -> int:
-    """``ceil(sqrt(steps))``: memory and recomputation both grow like sqrt(steps)."""
-    return max(1, math.isqrt(max(steps - 1, 0)) + 1)
+    """The fewest snapshots with which no step runs untaped more than twice (the primal
+    sweep and one recomputation): the least ``s`` with ``binom(s + 2, 2) >= steps``,
+    about ``sqrt(2 * steps)``."""
+    slots = max(1, math.isqrt(2 * steps) - 2)
+    while binomial(slots, 2) < steps:
+        slots += 1
+    return slots
 
 
 # -- the sweeps -----------------------------------------------------------------------
@@ -173,9 +179,10 @@ def checkpoint_loop_adjoint(record: LoopRecord, primal, adjoint, dcarried: tuple
     while work:
         start, stop, slots = work.pop()
         if slots == 1 or stop - start == 1:
-            for t in range(stop - 1, start - 1, -1):
+            for t in range(stop - 1, start, -1):
                 grads = reversal.reverse_step(t, reversal.advance(start, t), grads)
-            del record.saved[start]
+            state = copied(record.saved.pop(start), record.copies)
+            grads = reversal.reverse_step(start, state, grads)
             continue
         middle = start + split(stop - start, slots)
         if middle not in record.saved:
@@ -191,6 +198,9 @@ class _Reversal:
         self.primal = primal
         self.adjoint = adjoint
         self.active = active
+        self.tape = Tape()  # empty again after each step's adjoint
+        state = next(iter(record.saved.values()), ())
+        self.inactive = (0.0,) * (len(state) - active)
 
     def advance(self, start: int, stop: int) -> tuple:
         """The state before step ``stop``, recomputed from the snapshot at ``start``."""
@@ -202,9 +212,8 @@ class _Reversal:
 
     def reverse_step(self, t: int, state: tuple, grads: tuple) -> tuple:
         """Step ``t`` taped from ``state``, then its adjoint: the gradients before it."""
-        record = self.record
-        tape = Tape()
+        record, tape = self.record, self.tape
         self.primal(tape, record.indices[t], *state, *record.reads)
-        inactive = (0.0,) * (len(state) - self.active)
-        seed = Cotangent(grads[:self.active] + inactive + grads[self.active:])
-        return tuple(self.adjoint(tape, seed))
+        if self.inactive:
+            grads = grads[:self.active] + self.inactive + grads[self.active:]
+        return self.adjoint(tape, Cotangent(grads))

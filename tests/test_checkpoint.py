@@ -104,7 +104,10 @@ def test_schedule_reverses_every_step_once_with_the_fewest_recomputations(slots)
 
 
 def test_schedule_default_snapshots_and_bad_count():
-    assert [rc.default_snapshots(n) for n in (0, 1, 2, 4, 5, 10000)] == [1, 1, 2, 2, 3, 100]
+    assert [rc.default_snapshots(n) for n in (0, 1, 3, 4, 6, 7, 10000)] == [1, 1, 1, 2, 2, 3, 140]
+    for n in range(2000):  # the fewest snapshots that recompute each step at most once
+        slots = rc.default_snapshots(n)
+        assert rc.repetitions(n, slots) <= 2 and (slots == 1 or rc.repetitions(n, slots - 1) > 2)
     with pytest.raises(ValueError, match="at least 1"):
         rc.checkpoint_loop([].append, None, range(3), (0,), (), 0)
 
