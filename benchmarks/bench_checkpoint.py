@@ -13,8 +13,9 @@ x``, T = 10,000 times) is differentiated three ways:
   times: per-call checkpointing (the helper's tape exists for one call at a time).
 
 For each: the peak extra memory of one gradient call (tracemalloc: what it allocates
-beyond what was live before), the median time per call (the three timed interleaved,
-round by round), their ratios to store-everything, and whether the gradient is the
+beyond what was live before), the median CPU time per call (the three timed
+interleaved, round by round; the work is single-threaded, and CPU time is steadier
+than wall time on a shared machine), their ratios to store-everything, and whether the gradient is the
 store-everything one to the last bit. Targets (issue 7): the checkpointed loop's
 memory at most 10% of store-everything, its time at most 3x, the same result.
 """
@@ -71,9 +72,9 @@ def median_times(calls: dict, repeat: int) -> dict:
     times: dict = {name: [] for name in calls}
     for _ in range(repeat):
         for name, (fn, args) in calls.items():
-            start = time.perf_counter()
+            start = time.process_time()
             fn(*args)
-            times[name].append(time.perf_counter() - start)
+            times[name].append(time.process_time() - start)
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
