@@ -172,7 +172,8 @@ def checkpoint_loop_adjoint(record: LoopRecord, primal, adjoint, dcarried: tuple
     from those after it. ``dcarried`` are the gradients of the first loop-carried
     variables (the active ones), ``dreads`` of the active variables it reads; each step's
     ``adjoint`` gets and returns them all, so read variables accumulate their gradient
-    in the order the store-everything gradient does."""
+    in the order the store-everything gradient does. The record keeps its first
+    snapshot, so that a pullback can run again from the same tape (jacobian rows)."""
     reversal = _Reversal(record, primal, adjoint, len(dcarried))
     grads = tuple(dcarried) + tuple(dreads)
     work = [(0, len(record.indices), record.slots)] if len(record.indices) else []
@@ -181,8 +182,9 @@ def checkpoint_loop_adjoint(record: LoopRecord, primal, adjoint, dcarried: tuple
         if slots == 1 or stop - start == 1:
             for t in range(stop - 1, start, -1):
                 grads = reversal.reverse_step(t, reversal.advance(start, t), grads)
-            state = copied(record.saved.pop(start), record.copies)
-            grads = reversal.reverse_step(start, state, grads)
+            # the first snapshot stays: a pullback may run again (jacobian rows)
+            snapshot = record.saved.pop(start) if start else record.saved[0]
+            grads = reversal.reverse_step(start, copied(snapshot, record.copies), grads)
             continue
         middle = start + split(stop - start, slots)
         if middle not in record.saved:

@@ -6,8 +6,11 @@ marker (the store-everything gradient) and with central finite differences.
 """
 
 import math
+import subprocess
+import sys
 import tracemalloc
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,12 +98,18 @@ def test_schedule_reverses_every_step_once_with_the_fewest_recomputations(slots)
         assert rec.reversed == list(range(steps - 1, -1, -1))
         assert rec.taped == rec.reversed  # each step taped just before its adjoint
         assert grad == 2 ** steps - 1     # every adjoint saw the gradient of the next
-        assert not rec.records[0].saved
         assert rec.plain == fewest_recomputations(steps, slots), (steps, slots)
         # with the primal's first descent counted, it is revolve's optimum
         first_descent = chain[-1] if chain else 0
         assert first_descent + rec.plain == fewest_advances(steps, slots) \
             == revolve_bound(steps, slots), (steps, slots)
+        assert list(rec.records[0].saved) == ([0] if steps else [])
+        # a second pullback from the same tape (jacobian rows): the same result, from
+        # the first snapshot alone, in revolve's optimum
+        rec.reversed, rec.plain = [], 0
+        again = rc.checkpoint_loop_adjoint(rec.records[0], rec.primal, rec.adjoint, (0,), ())
+        assert again == (grad,) and rec.reversed == list(range(steps - 1, -1, -1))
+        assert rec.plain == revolve_bound(steps, slots)
 
 
 def test_schedule_default_snapshots_and_bad_count():
@@ -496,6 +505,9 @@ def test_checkpointed_loop_in_a_helper_and_in_vjp():
     value2, pullback2 = s2sad.vjp(long_loop_plain_helper, x, 9)
     assert_same(value, value2)
     assert_same(pullback(ct)[0], pullback2(ct)[0])
+    assert_same(pullback(2 * ct)[0], pullback2(2 * ct)[0])  # a pullback runs again
+    assert_same(s2sad.jacobian(helper_with_loop)(x, 9),
+                s2sad.jacobian(long_loop_plain_helper)(x, 9))
 
 
 def test_forward_mode_and_plain_python_just_loop():
@@ -678,3 +690,14 @@ def test_checkpointed_loop_keeps_less():
         return out
 
     assert peak(df) < 0.1 * peak(dplain)
+
+
+@pytest.mark.slow
+def test_bench_checkpoint_quick():
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_checkpoint.py"
+    proc = subprocess.run([sys.executable, str(script), "--quick"], check=False,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    targets = next(line for line in proc.stdout.splitlines() if line.startswith("Targets"))
+    assert "memory" in targets and "same result to the last bit met" in targets
+    assert "False" not in proc.stdout  # every gradient bitwise equal
