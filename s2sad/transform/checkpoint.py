@@ -109,27 +109,20 @@ def checkpointed_loop(rev, stmt, zs: set):
     """``(primal, adjoint, zs)`` of a checkpointed loop, or None for any other loop (or
     one without derivative work)."""
     call = checkpointed_call(rev, stmt)
-    if call is None:
-        return None
+    written = S.store_names(gast.Module(body=stmt.body, type_ignores=[])) | {
+        name for name, _, _ in stores(stmt.body)}
+    if call is None or not any(rev.act.active(v) for v in written):
+        return None  # nothing to differentiate in it: an ordinary loop
     loop = loop_variables(rev, stmt)
     if not loop.active_carried:
         return None
     spec = register(rev, stmt, loop)
     rev.uses_stack = True
-    options = {}
-    snapshots = call.args[1] if len(call.args) > 1 else next(
-        (k.value for k in call.keywords if k.arg == "snapshots"), None)
-    if snapshots is not None:
-        options["snapshots"] = S.clone(snapshots)
-    if loop.copies:
-        options["copies"] = S.tuple_(S.const(k) for k in loop.copies)
-    run = S.call(rev._bind("checkpoint_loop", checkpoint_loop), S.name(rev.push),
-                 S.name(spec.step), S.clone(call.args[0]), _names(loop.carried),
-                 _names(loop.reads), keywords=options)
     saved = [c for c in loop.carried if c in rev.pushed]
     primal = [rev.push_stmt(S.name(c)) for c in saved]
     primal.append(gast.Assign(targets=[S.tuple_((S.name(c, store=True) for c in loop.carried),
-                                                store=True)], value=run, type_comment=None))
+                                                store=True)],
+                              value=_forward_call(rev, call, spec, loop), type_comment=None))
 
     def gradient(v):
         grad = rev.namer.grad(v)
@@ -144,6 +137,20 @@ def checkpointed_loop(rev, stmt, zs: set):
                                              store=True)], value=reverse, type_comment=None)]
     adjoint += [S.assign(c, rev.pop_expr()) for c in reversed(saved)]
     return primal, adjoint, zs | set(grads)
+
+
+def _forward_call(rev, call, spec: LoopSpec, loop: LoopVariables):
+    """``checkpoint_loop(push, step, range, (carried...), (reads...), snapshots=...)``."""
+    options = {}
+    snapshots = call.args[1] if len(call.args) > 1 else next(
+        (k.value for k in call.keywords if k.arg == "snapshots"), None)
+    if snapshots is not None:
+        options["snapshots"] = S.clone(snapshots)
+    if loop.copies:
+        options["copies"] = S.tuple_(S.const(k) for k in loop.copies)
+    return S.call(rev._bind("checkpoint_loop", checkpoint_loop), S.name(rev.push),
+                  S.name(spec.step), S.clone(call.args[0]), _names(loop.carried),
+                  _names(loop.reads), keywords=options)
 
 
 def register(rev, stmt, loop: LoopVariables) -> LoopSpec:
@@ -167,8 +174,9 @@ def register(rev, stmt, loop: LoopVariables) -> LoopSpec:
     local_names = set(params) | S.store_names(gast.Module(body=body, type_ignores=[])) \
         | {result}
     spec = LoopSpec(stmt, rev.parsed, core, plain, act, rev.classify, rev.scalars,
-                    rev.shapes, set(rev.namer.made) & local_names, local_names, tuple(loop.active_carried + loop.active_reads),
-                    plain.name, core.name, rev.module.reserve(f"{base}_adjoint"))
+                    rev.shapes, set(rev.namer.made) & local_names, local_names,
+                    tuple(loop.active_carried + loop.active_reads), plain.name, core.name,
+                    rev.module.reserve(f"{base}_adjoint"))
     rev.module.specs[key] = spec
     rev.module.pending.append(spec)
     return spec
