@@ -701,3 +701,13 @@ def test_bench_checkpoint_quick():
     targets = next(line for line in proc.stdout.splitlines() if line.startswith("Targets"))
     assert "memory" in targets and "same result to the last bit met" in targets
     assert "False" not in proc.stdout  # every gradient bitwise equal
+
+
+def test_marker_by_its_imported_name_and_not_under_another():
+    from programs import checkpointing as p
+    x = np.linspace(-1, 1, 3)
+    expected = s2sad.grad(long_loop_plain)(x, 5)
+    assert_same(s2sad.grad(p.imported_name)(x, 5), expected)
+    assert "checkpoint_loop(" in s2sad.source(s2sad.grad(p.imported_name))
+    assert_same(s2sad.grad(p.other_name)(x, 5), expected)  # an ordinary loop, still right
+    assert "checkpoint_loop(" not in s2sad.source(s2sad.grad(p.other_name))
