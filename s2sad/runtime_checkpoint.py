@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 
 from .runtime import Cotangent, Tape
 
@@ -128,7 +129,7 @@ def default_snapshots(steps: int) -> int:
 class LoopRecord:
     """What the primal sweep of one checkpointed loop leaves on the tape."""
 
-    __slots__ = ("copies", "indices", "reads", "saved", "slots", "step")
+    __slots__ = ("copies", "indices", "lock", "reads", "saved", "slots", "step")
 
     def __init__(self, step, indices, reads, saved, slots, copies) -> None:
         self.step = step
@@ -137,6 +138,16 @@ class LoopRecord:
         self.saved = saved      # position -> the state before that step
         self.slots = slots
         self.copies = copies    # positions in the state of values the body changes in place
+        self.lock = threading.Lock()
+
+    def take(self) -> dict:
+        """The snapshots, for one adjoint sweep to use up; the record keeps the first, so
+        that a pullback can run again from the same tape (jacobian rows), even at once
+        in another thread (it recomputes the others)."""
+        with self.lock:
+            saved = self.saved
+            self.saved = {0: saved[0]} if saved else {}
+        return saved
 
 
 def copied(state: tuple, copies) -> tuple:
@@ -172,9 +183,9 @@ def checkpoint_loop_adjoint(record: LoopRecord, primal, adjoint, dcarried: tuple
     from those after it. ``dcarried`` are the gradients of the first loop-carried
     variables (the active ones), ``dreads`` of the active variables it reads; each step's
     ``adjoint`` gets and returns them all, so read variables accumulate their gradient
-    in the order the store-everything gradient does. The record keeps its first
-    snapshot, so that a pullback can run again from the same tape (jacobian rows)."""
-    reversal = _Reversal(record, primal, adjoint, len(dcarried))
+    in the order the store-everything gradient does."""
+    saved = record.take()
+    reversal = _Reversal(record, saved, primal, adjoint, len(dcarried))
     grads = tuple(dcarried) + tuple(dreads)
     work = [(0, len(record.indices), record.slots)] if len(record.indices) else []
     while work:
@@ -182,32 +193,32 @@ def checkpoint_loop_adjoint(record: LoopRecord, primal, adjoint, dcarried: tuple
         if slots == 1 or stop - start == 1:
             for t in range(stop - 1, start, -1):
                 grads = reversal.reverse_step(t, reversal.advance(start, t), grads)
-            # the first snapshot stays: a pullback may run again (jacobian rows)
-            snapshot = record.saved.pop(start) if start else record.saved[0]
-            grads = reversal.reverse_step(start, copied(snapshot, record.copies), grads)
+            state = copied(saved.pop(start), record.copies)
+            grads = reversal.reverse_step(start, state, grads)
             continue
         middle = start + split(stop - start, slots)
-        if middle not in record.saved:
-            record.saved[middle] = reversal.advance(start, middle)
+        if middle not in saved:
+            saved[middle] = reversal.advance(start, middle)
         work.append((start, middle, slots))
         work.append((middle, stop, slots - 1))
     return grads
 
 
 class _Reversal:
-    def __init__(self, record: LoopRecord, primal, adjoint, active: int) -> None:
+    def __init__(self, record: LoopRecord, saved: dict, primal, adjoint, active: int) -> None:
         self.record = record
+        self.saved = saved
         self.primal = primal
         self.adjoint = adjoint
         self.active = active
         self.tape = Tape()  # empty again after each step's adjoint
-        state = next(iter(record.saved.values()), ())
+        state = next(iter(saved.values()), ())
         self.inactive = (0.0,) * (len(state) - active)
 
     def advance(self, start: int, stop: int) -> tuple:
         """The state before step ``stop``, recomputed from the snapshot at ``start``."""
         record = self.record
-        state = copied(record.saved[start], record.copies)
+        state = copied(self.saved[start], record.copies)
         for position in range(start, stop):
             state = record.step(record.indices[position], *state, *record.reads)
         return state

@@ -62,11 +62,12 @@ class Recorder:
         self.taped = []
         self.reversed = []
         self.records = []
+        self.working = None  # the snapshots an adjoint sweep uses up
 
     def step(self, index, k, read):
         assert index == self.indices[k] and read == "read"
-        if self.records:  # the adjoint sweep: never more snapshots than allowed
-            assert len(self.records[0].saved) <= self.slots
+        if self.working is not None:  # the adjoint sweep: never more snapshots than allowed
+            assert len(self.working) <= self.slots
         self.plain += 1
         return (k + 1,)
 
@@ -84,7 +85,14 @@ class Recorder:
 
 
 @pytest.mark.parametrize("slots", range(1, 9))
-def test_schedule_reverses_every_step_once_with_the_fewest_recomputations(slots):
+def test_schedule_reverses_every_step_once_with_the_fewest_recomputations(slots, monkeypatch):
+    take = rc.LoopRecord.take
+
+    def watched(record):
+        rec.working = take(record)
+        return rec.working
+
+    monkeypatch.setattr(rc.LoopRecord, "take", watched)
     for steps in range(51):
         indices = range(100, 100 + 3 * steps, 3)
         rec = Recorder(indices, slots)
@@ -508,6 +516,18 @@ def test_checkpointed_loop_in_a_helper_and_in_vjp():
     assert_same(pullback(2 * ct)[0], pullback2(2 * ct)[0])  # a pullback runs again
     assert_same(s2sad.jacobian(helper_with_loop)(x, 9),
                 s2sad.jacobian(long_loop_plain_helper)(x, 9))
+
+
+def test_pullbacks_of_one_tape_in_threads():
+    from concurrent.futures import ThreadPoolExecutor
+    x = np.linspace(-1, 1, 5)
+    _, pullback = s2sad.vjp(helper_with_loop, x, 40)
+    _, expected = s2sad.vjp(long_loop_plain_helper, x, 40)
+    cts = [np.full(5, k + 1.0) for k in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda ct: pullback(ct)[0], cts))
+    for ct, g in zip(cts, got):
+        assert_same(g, expected(ct)[0])
 
 
 def test_forward_mode_and_plain_python_just_loop():

@@ -37,8 +37,8 @@ from ..analyze import (
 )
 from ..errors import MissingRuleError, TransformError, at
 from ..optimize import fold_zeros
-from ..shapes import SCALAR, class_of
 from ..runtime_checkpoint import CHECKPOINT_FLAG
+from ..shapes import SCALAR, class_of
 from .checkpoint import checkpointed_loop
 from .common import FunctionTransform
 from .instantiate import bind_arguments, instantiate
