@@ -12,6 +12,7 @@ from .errors import MissingRuleError, NoSourceError, TransformError, Unsupported
 from .pipeline import VERSION as __version__
 from .rules import adjoint, d, nondifferentiable, tangent
 from .runtime import grad_of, stop_gradient
+from .runtime_checkpoint import checkpoint, checkpointed
 
 __all__ = [
     "MissingRuleError",
@@ -20,6 +21,8 @@ __all__ = [
     "UnsupportedConstructError",
     "__version__",
     "adjoint",
+    "checkpoint",
+    "checkpointed",
     "d",
     "grad",
     "grad_of",

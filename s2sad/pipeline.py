@@ -28,7 +28,7 @@ from .analyze import (
 )
 from .emit import module_source
 from .errors import TransformError
-from .naming import identifier, temporaries
+from .naming import Namer, identifier, temporaries
 from .normalize import normalize
 from .optimize import accumulate_in_place, inline_temporaries, propagate_copies, prune
 from .optimize import optimize as optimize_function
@@ -36,6 +36,7 @@ from .parse import MISSING, parse_function
 from .rules import registry
 from .shapes import SCALAR, shape_classes
 from .transform import functions
+from .transform.checkpoint import check_checkpointed
 from .transform.forward import Forward, jvp_function
 from .transform.module import ModuleBuilder
 from .transform.reverse import Reverse, Sweeps, final_reads
@@ -85,7 +86,9 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
         module.functions += made + [functions.grad_only(entry[1], made[0])]
     while module.pending:
         spec = module.pending.pop(0)
-        if spec.mode == "forward":
+        if spec.mode == "loop":
+            module.functions += loop_functions(module, spec, trace, optimize)
+        elif spec.mode == "forward":
             module.functions += forward_function(module, spec.func, spec.active,
                                                  (spec.scalars, spec.types),
                                                  spec.primal, trace, optimize)
@@ -136,6 +139,7 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
     if missing:
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
     check_stores(core, parsed.filename)
+    check_checkpointed(core, classify, parsed.filename)
     act = activity(core, list(active), classify)                       # analyze
     check_rules(core, act, classify, parsed.filename, direction)
     check_effects(core, act, classify, parsed.filename)
@@ -159,6 +163,11 @@ def refuse_helper_adjoints(func) -> None:
     generated = str(getattr(func, "__module__", "")).startswith("s2sad.generated")
     if not generated:
         return
+    if "checkpoint_loop" in func.__code__.co_names:
+        raise TransformError(
+            f"a second derivative through a checkpointed loop ({func.__name__}) is not "
+            "supported", hint="differentiate twice a version of the function without "
+                              "s2sad.checkpointed(...)")
     calls_pair = any(name.endswith("_primal") for name in func.__code__.co_names)
     if func.__name__.endswith("_adjoint") or calls_pair:
         raise TransformError(
@@ -188,6 +197,11 @@ def reverse_function(module: ModuleBuilder, func, active, kinds, names, trace, o
     """The generated function(s) for one user function: fused (one name) or split (two)."""
     refuse_helper_adjoints(func)
     f = front(module, func, active, kinds, trace, "adjoint", len(names) == 1)
+    return reverse_front(module, f, active, names, trace, optimize)
+
+
+def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimize):
+    """`reverse_function` from the analyzed function on."""
     parsed, core, namer, local_names = f.parsed, f.core, f.namer, f.local_names
     classify, act, numbers, ret, body = f.classify, f.act, f.numbers, f.ret, f.body
 
@@ -230,6 +244,22 @@ def in_place(fn: gast.FunctionDef, module: ModuleBuilder, namer) -> gast.Functio
     if zeros is None:
         return fn
     return accumulate_in_place(fn, set(namer.grads.values()), zeros)
+
+
+def loop_functions(module: ModuleBuilder, spec, trace, optimize):
+    """The functions of one step of a checkpointed loop (`transform.checkpoint`): plain,
+    and the primal/adjoint pair that the adjoint sweep runs one step at a time."""
+    core = spec.core
+    namer = Namer(S.all_names(core))
+    namer.made |= spec.temporaries
+    f = Front(spec.parsed, core, namer, spec.local_names, spec.classify, spec.act,
+              spec.numbers, spec.shapes, core.body[-1].value, core.body[:-1])
+    plain = spec.plain
+    if optimize:
+        plain = inline_temporaries(optimize_function(plain), spec.temporaries)
+    module.origins[plain.name] = spec.parsed.filename
+    return [plain] + reverse_front(module, f, spec.active, (spec.primal, spec.adjoint),
+                                   trace, optimize)
 
 
 def bind_free_names(module: ModuleBuilder, core, parsed, scope_index: int):

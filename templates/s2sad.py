@@ -34,12 +34,13 @@ from s2sad.runtime import (
     unindex,
     zeros_like,
 )
+from s2sad.runtime_checkpoint import checkpointed
 
 # Third derivatives through matrix products would need rules for the *_cotangent and
 # *_partner helpers below as well; second derivatives do not.
 
 nondifferentiable(stop_gradient, ones_like, zeros_like, count, balanced_eq, inverse_axes,
-                  Tape, shape_of, reversed, np.floor_divide)
+                  Tape, shape_of, reversed, np.floor_divide, checkpointed)
 
 
 @adjoint(unbroadcast)

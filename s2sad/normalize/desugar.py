@@ -3,7 +3,8 @@
 Takes the parsed `FunctionDef`, returns it with:
 - augmented assignment spelled out (``x += y`` -> ``x = x + y``);
 - every ``for`` loop running over a ``range``: ``for x in xs`` becomes
-  ``for i in range(len(xs)): x = xs[i]``, and likewise for ``zip`` and ``enumerate``;
+  ``for i in range(len(xs)): x = xs[i]``, and likewise for ``zip`` and ``enumerate``
+  (``s2sad.checkpointed(xs)`` stays around the range: ``checkpointed(range(len(xs)))``);
 - docstrings and ``pass`` removed.
 Unsupported constructs raise `UnsupportedConstructError` at their own line.
 """
@@ -80,6 +81,17 @@ class Desugar(gast.NodeTransformer):
 
     def visit_For(self, node: gast.For):
         self.generic_visit(node)
+        marked = _checkpointed(node.iter)
+        if marked is None:
+            return self.rewrite_for(node)
+        # for x in checkpointed(xs) -> for i in checkpointed(range(len(xs))): x = xs[i]
+        node.iter = marked.args[0]
+        out = self.rewrite_for(node)
+        loop = out if isinstance(out, gast.For) else out[-1]
+        marked.args[0], loop.iter = loop.iter, marked
+        return out
+
+    def rewrite_for(self, node: gast.For):
         it = node.iter
         if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
                 and it.func.id == "range" and isinstance(node.target, gast.Name):
@@ -133,6 +145,14 @@ class Desugar(gast.NodeTransformer):
         seq = self.namer.fresh("seq")
         before.append(S.assign(seq, expr))
         return seq
+
+
+def _checkpointed(node):
+    """The call ``s2sad.checkpointed(iterable, ...)`` (by its name, like ``grad_of``)."""
+    func = getattr(node, "func", None)
+    name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
+    return node if isinstance(node, gast.Call) and name == "checkpointed" and node.args \
+        else None
 
 
 def _is_builtin_call(node, fname: str) -> bool:

@@ -37,7 +37,9 @@ from ..analyze import (
 )
 from ..errors import MissingRuleError, TransformError, at
 from ..optimize import fold_zeros
+from ..runtime_checkpoint import CHECKPOINT_FLAG
 from ..shapes import SCALAR, class_of
+from .checkpoint import checkpointed_loop
 from .common import FunctionTransform
 from .instantiate import bind_arguments, instantiate
 
@@ -73,6 +75,7 @@ class Reverse(FunctionTransform):
                  classify: Classifier, needed: set[str], scalars: set[str],
                  shapes: dict | None = None, final: set[str] = frozenset()) -> None:
         super().__init__(module, parsed, core, namer, act, classify, scalars, shapes)
+        self.core = core
         self.needed = needed
         params = S.param_names(core)
         sites = def_sites(core.body)
@@ -276,14 +279,16 @@ class Reverse(FunctionTransform):
         self.uses_stack = True
         primal_call = gast.Call(func=S.name(spec.primal),
                                 args=[S.name(self.stack)] + args, keywords=call.keywords)
-        primal = [S.assign(target, primal_call)]
+        primal, adjoint = [S.assign(target, primal_call)], []
+        if getattr(op.key, CHECKPOINT_FLAG, False):  # @s2sad.checkpoint: taped in the adjoint
+            primal, adjoint = [stmt], [S.expr_stmt(primal_call)]
         grad = self.namer.grad(target)
         seed = S.name(grad) if grad in zs else self.zero(target)
         parts = [self.namer.fresh("g") for _ in active]
-        adjoint = [gast.Assign(targets=[S.tuple_((S.name(p, store=True) for p in parts),
-                                                 store=True)],
-                               value=S.call(spec.adjoint, S.name(self.stack), seed),
-                               type_comment=None)]
+        adjoint += [gast.Assign(targets=[S.tuple_((S.name(p, store=True) for p in parts),
+                                                  store=True)],
+                                value=S.call(spec.adjoint, S.name(self.stack), seed),
+                                type_comment=None)]
         for param, part in zip(active, parts):
             adjoint.append(self.accumulate(bound.arguments[param].id, S.name(part), zs))
         return primal, adjoint
@@ -374,6 +379,9 @@ class Reverse(FunctionTransform):
         return primal, adjoint, z_in, self.materialize(z_in - zs)
 
     def stmt_For(self, stmt, zs: set):
+        made = checkpointed_loop(self, stmt, zs)
+        if made is not None:  # for i in s2sad.checkpointed(range(n)): see checkpoint.py
+            return made
         primal, adjoint, z_in, init = self.loop_body(stmt.body, zs)
         if not adjoint:
             return [S.for_(stmt.target, stmt.iter, primal)], [], z_in
