@@ -222,7 +222,8 @@ def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimiz
         return rev, Sweeps(primal, adjoint, reads, rev.pushed, rev.uses_stack), zs, record
 
     rev, sweeps, zs, record = sweep(set())
-    rev, sweeps, zs, _ = sweep(sweeps.reads, final_reads(core, body, record))
+    rev, sweeps, zs, _ = sweep(sweeps.reads, final_reads(core, body, record,
+                                                        set() if len(names) == 1 else set(active)))
     if len(names) == 1:
         made = [functions.fused(names[0], core, rev, sweeps, zs, list(active), ret)]
     else:

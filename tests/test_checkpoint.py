@@ -547,14 +547,12 @@ def long_loop_value_and_grad(x, n):
     # test_checkpoint.py:LINE: for i in s2sad.checkpointed(range(n)):
     t1 = range(n)
     t2 = s2sad.checkpointed(t1)
-    push(x)
     x, = checkpoint_loop(push, long_loop_loopLINE_step, t1, (x,), ())
     # test_checkpoint.py:LINE: return x.sum()
     t6 = x.sum()
     dx = sum_adjoint(ones_like(t6), x, None, False)
     # test_checkpoint.py:LINE: for i in s2sad.checkpointed(range(n)):
     dx, = checkpoint_loop_adjoint(pop(), long_loop_loopLINE_primal, long_loop_loopLINE_adjoint, (dx,), ())
-    x = pop()
     return (t6, dx)
 '''
 

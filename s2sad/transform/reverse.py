@@ -416,10 +416,12 @@ class Reverse(FunctionTransform):
         return out_primal, init + [replay], z_in
 
 
-def final_reads(core: gast.FunctionDef, body: list, record: list) -> set[str]:
+def final_reads(core: gast.FunctionDef, body: list, record: list,
+                keep: set[str] = frozenset()) -> set[str]:
     """Locals that the adjoint reads only where the primal has assigned them for the last
     time (after the top-level statement holding their last assignment): their final
-    value serves, with no push or pop."""
+    value serves, with no push or pop. ``keep``: parameters whose first value is read
+    after the adjoint (the shape of a zero gradient)."""
     last_def: dict[str, int] = {}
     for i, stmt in enumerate(body):
         for v in S.store_names(stmt):
@@ -430,9 +432,8 @@ def final_reads(core: gast.FunctionDef, body: list, record: list) -> set[str]:
         i = where.get(id(stmt), -1)
         for v in reads:
             first_read[v] = min(first_read.get(v, i), i)
-    params = set(S.param_names(core))
     return {v for v, i in first_read.items()
-            if v in last_def and v not in params and i > last_def[v]}
+            if v in last_def and v not in keep and i > last_def[v]}
 
 
 _INVARIANT = (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Name, gast.Constant,
