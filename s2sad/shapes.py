@@ -25,7 +25,7 @@ import gast
 import numpy as np
 
 from . import syntax as S
-from .analyze import Classifier, assignments, resolve
+from .analyze import Classifier, _hashable, assignments, resolve
 from .parse import MISSING
 
 SCALAR = "()"
@@ -155,12 +155,4 @@ def _call_class(func, args: list, table: dict, classify: Classifier):
     if getattr(fn, "__module__", None) == "math" and callable(fn):
         return _broadcast(args) if all(a == SCALAR for a in args) else _TOP
     return _TOP
-
-
-def _hashable(value) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
