@@ -272,28 +272,44 @@ def _inline_block(stmts: list, once: set[str]) -> list:
                     stmt = _Inline(prev.targets[0].id, prev.value).visit(stmt)
                     found = True
                     break
-                if not _passable(prev, None):
-                    break
         out.append(stmt)
     return out
 
 
+def _redefines_reading_once(stmt, name: str) -> bool:
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name):
+        return False
+    return sum(isinstance(n, gast.Name) and n.id == name for n in gast.walk(stmt.value)) == 1
+
+
 def _passable(stmt, moving) -> bool:
-    """Whether the value of ``moving`` (an assignment; None: any) may be evaluated after
-    ``stmt`` instead of before it: ``stmt`` assigns names only, calls nothing, and
-    rebinds nothing ``moving`` reads."""
+    """Whether the value of ``moving`` (an assignment) may be evaluated after
+    ``stmt`` instead of before it: ``stmt`` assigns names only, calls nothing (unless the
+    value is a bare name: a call cannot rebind it), rebinds nothing ``moving`` reads and
+    does not touch what ``moving`` assigns."""
     if not (isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name)
                                                    for t in stmt.targets)):
         return False
-    if any(isinstance(n, (gast.Call,) + _BRANCHING) for n in gast.walk(stmt.value)):
+    if any(isinstance(n, _BRANCHING) for n in gast.walk(stmt.value)):
         return False
-    return moving is None or not (S.store_names(stmt) & S.load_names(moving.value))
+    if not isinstance(moving.value, (gast.Name, gast.Constant)) and any(
+            isinstance(n, gast.Call) for n in gast.walk(stmt.value)):
+        return False
+    return not (S.store_names(stmt) & S.load_names(moving.value)) \
+        and moving.targets[0].id not in S.all_names(stmt)
 
 
 def _inlinable(prev, stmt, once: set[str]) -> bool:
+    """Whether ``prev`` (``t = value``) can go into ``stmt``: ``t`` is a temporary read only
+    there, or ``stmt`` is ``t = ... t ...`` (reading t once: an accumulation), which
+    makes prev's value dead right after its one use."""
     if not (isinstance(prev, gast.Assign) and len(prev.targets) == 1
-            and isinstance(prev.targets[0], gast.Name) and prev.targets[0].id in once
+            and isinstance(prev.targets[0], gast.Name)
             and isinstance(stmt, (gast.Assign, gast.Expr, gast.Return))):
+        return False
+    target = prev.targets[0].id
+    if target not in once and not _redefines_reading_once(stmt, target):
         return False
     if any(isinstance(n, _BRANCHING) for n in gast.walk(stmt)):
         return False
@@ -410,3 +426,43 @@ class _InPlace(gast.NodeTransformer):
                 gast.AugAssign(target=S.name(target.id, store=True), op=gast.Add(),
                                value=node.value.right), node)
         return node
+
+
+# -- factoring gradients ---------------------------------------------------------------------
+def factor_gradients(fn: gast.FunctionDef, grads: set[str]) -> gast.FunctionDef:
+    """``g * a + g * b`` -> ``g * (a + b)`` in assignments to gradients (never in the
+    primal computation, whose values must stay those of the original): one pass over the
+    arrays less, e.g. ``dx * 0.1 + dx * 0.9 * np.cos(x)`` -> ``dx * (0.1 + 0.9 * np.cos(x))``."""
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Name) and node.targets[0].id in grads:
+            node.value = _Factor().visit(node.value)
+    return fn
+
+
+def _factors(node) -> list:
+    """The operands of a product ``a * b * c`` (left to right)."""
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
+        return _factors(node.left) + [node.right]
+    return [node]
+
+
+def _product(factors: list):
+    out = factors[0]
+    for f in factors[1:]:
+        out = gast.BinOp(left=out, op=gast.Mult(), right=f)
+    return out
+
+
+class _Factor(gast.NodeTransformer):
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if not isinstance(node.op, (gast.Add, gast.Sub)):
+            return node
+        left, right = _factors(node.left), _factors(node.right)
+        if len(left) < 2 or len(right) < 2 or not all(
+                isinstance(f[0], gast.Name) for f in (left, right)) \
+                or left[0].id != right[0].id:
+            return node
+        rest = gast.BinOp(left=_product(left[1:]), op=node.op, right=_product(right[1:]))
+        return gast.BinOp(left=left[0], op=gast.Mult(), right=rest)

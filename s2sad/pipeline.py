@@ -30,7 +30,13 @@ from .emit import module_source
 from .errors import TransformError
 from .naming import Namer, identifier, temporaries
 from .normalize import normalize
-from .optimize import accumulate_in_place, inline_temporaries, propagate_copies, prune
+from .optimize import (
+    accumulate_in_place,
+    factor_gradients,
+    inline_temporaries,
+    propagate_copies,
+    prune,
+)
 from .optimize import optimize as optimize_function
 from .parse import MISSING, parse_function
 from .rules import registry
@@ -185,7 +191,9 @@ def forward_function(module: ModuleBuilder, func, active, kinds, name, trace, op
     made = [jvp_function(name, f.core, fwd, fwd.block(f.body), list(active), f.ret)]  # forward
     _stage(trace, "forward", made)
     if optimize:
-        made = [inline_temporaries(optimize_function(fn), temporaries(fwd.namer))
+        made = [factor_gradients(inline_temporaries(optimize_function(fn),
+                                                    temporaries(fwd.namer)),
+                                 set(fwd.namer.grads.values()))
                 for fn in made]                                        # optimize
         _stage(trace, "optimize", made)
     for fn in made:
@@ -230,8 +238,10 @@ def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimiz
         made = functions.split(names[0], names[1], core, rev, sweeps, zs, list(active), ret)
     _stage(trace, "reverse", made)
     if optimize:
-        made = [in_place(inline_temporaries(optimize_function(fn), temporaries(rev.namer)),
-                         module, rev.namer) for fn in made]            # optimize
+        made = [in_place(factor_gradients(
+                    inline_temporaries(optimize_function(fn), temporaries(rev.namer)),
+                    set(rev.namer.grads.values())), module, rev.namer)
+                for fn in made]                                        # optimize
         _stage(trace, "optimize", made)
     for fn in made:
         module.origins[fn.name] = parsed.filename

@@ -225,7 +225,10 @@ def test_long_loop_is_bitwise_the_store_everything_gradient(n):
     x = np.random.default_rng(n).standard_normal(16)
     expected = s2sad.grad(long_loop_plain)(x, n)
     assert_same(s2sad.grad(long_loop)(x, n), expected)
-    assert_same(s2sad.grad(long_loop, optimize=False)(x, n), expected)
+    # the same optimizations on both sides (the optimizer may reassociate gradient
+    # arithmetic: g * a + g * b -> g * (a + b))
+    assert_same(s2sad.grad(long_loop, optimize=False)(x, n),
+                s2sad.grad(long_loop_plain, optimize=False)(x, n))
     for k in (1, 2, 5, 400):
         assert_same(s2sad.grad(long_loop_few)(x, n, k), expected)
     assert s2sad.value_and_grad(long_loop)(x, n)[0] == long_loop_plain(x, n)
@@ -672,7 +675,8 @@ def test_checkpointed_helper_bitwise_and_finite_differences():
     args = deep_args()
     expected = s2sad.grad(deep_plain, (0, 1))(*args)
     assert_same(s2sad.grad(deep, (0, 1))(*args), expected)
-    assert_same(s2sad.grad(deep, (0, 1), optimize=False)(*args), expected)
+    assert_same(s2sad.grad(deep, (0, 1), optimize=False)(*args),
+                s2sad.grad(deep_plain, (0, 1), optimize=False)(*args))
     check_grad(deep, *args, wrt=(0, 1))
     text = s2sad.source(s2sad.grad(deep, (0, 1)))
     primal, adjoint = text.split("dt", 1)

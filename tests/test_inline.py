@@ -144,3 +144,38 @@ def test_tangent_code_interleaves_but_reads_like_the_original():
     from s2sad import api
     (compiled,) = [c for c in api._MEMO[oscillator_step].values()]
     assert "v = v + 0.1 * (-2.0 * x - c * v)" in compiled.derivative.source
+
+
+def test_an_assignment_followed_by_an_accumulation_becomes_one_sum():
+    assert inlined("""
+        def f(x, dx):
+            dt = dx
+            x = pop()
+            dx = dx * 0.1
+            dx = dx + dt * np.cos(x)
+            return dx
+        """, {"dt"}) == ("def f(x, dx):\n    x = pop()\n"
+                         "    dx = dx * 0.1 + dx * np.cos(x)\n    return dx")
+
+
+def test_gradients_factor_but_primal_values_do_not():
+    from s2sad.optimize import factor_gradients
+    fn = gast.parse("def f(a, g):\n    y = a * 2.0 + a * 3.0\n    dy = g * 2.0 + g * a * 3.0\n"
+                    "    return y, dy").body[0]
+    assert S.unparse(factor_gradients(fn, {"dy"})).strip() == (
+        "def f(a, g):\n    y = a * 2.0 + a * 3.0\n    dy = g * (2.0 + a * 3.0)\n"
+        "    return (y, dy)")
+
+
+def long_loop(x, n):
+    for i in range(n):
+        x = np.sin(x) * 0.9 + 0.1 * x
+    return x.sum()
+
+
+def test_a_same_shape_loop_gradient_is_the_hand_written_one():
+    df = s2sad.grad(long_loop)
+    x = np.linspace(-1.0, 1.0, 5)
+    np.testing.assert_allclose(df(x, 4), numgrad(lambda x: long_loop(x, 4), (x,), 0),
+                               rtol=1e-6)
+    assert "dx = dx * (0.1 + 0.9 * np.cos(x))" in s2sad.source(df)
