@@ -20,6 +20,7 @@ import numpy as np
 
 from . import syntax as S
 from .errors import MissingRuleError, ObjectCallError, UnsupportedConstructError, at
+from .kinds import ObjectKind, is_function_kind, local_kinds, split_attribute_calls
 from .parse import MISSING, Scope
 
 BINOPS = {
@@ -76,7 +77,7 @@ class Classifier:
         self.registry = registry
         self.locals = local_names
         self.stacks = stacks or {}  # local name -> "push" / "pop" (generated code's tape)
-        self.types = types or {}    # parameter -> class of the object it holds
+        self.types = types or {}    # local -> kind of the object or function it holds
 
     def by_key(self, key, inputs, label) -> Op:
         if self.registry.is_nondifferentiable(key):
@@ -157,13 +158,14 @@ class Classifier:
         """``(function, receiver)`` when ``func`` is a method of an object of known class;
         ``(function, None)`` when it is a parameter holding a Python function."""
         known = self.types.get(func.id) if isinstance(func, gast.Name) else None
-        if known is not None and not isinstance(known, type):
+        if is_function_kind(known):
             return known, None  # a function passed in: act(x)
-        if isinstance(func, gast.Name) and func.id in self.types:
-            cls, name, receiver = self.types[func.id], "__call__", func.id
-        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                and func.value.id in self.types:
-            cls, name, receiver = self.types[func.value.id], func.attr, func.value.id
+        owner = self.types.get(func.value.id) if isinstance(func, gast.Attribute) \
+            and isinstance(func.value, gast.Name) else None
+        if isinstance(known, ObjectKind):
+            cls, name, receiver = known.cls, "__call__", func.id
+        elif isinstance(owner, ObjectKind):
+            cls, name, receiver = owner.cls, func.attr, func.value.id
         else:
             return None
         raw = inspect.getattr_static(cls, name, None)
@@ -225,6 +227,17 @@ def assignments(stmts):
             continue
         for body in ("body", "orelse"):
             yield from assignments(getattr(stmt, body, []))
+
+
+def object_kinds(node: gast.FunctionDef, params: dict, fresh) -> dict:
+    """Local -> kind (see `kinds`) given the kinds of the parameters; calls of attributes
+    holding objects or functions (``self.layer(x)``) are split into a read and a call."""
+    names = set(S.param_names(node))
+    kinds = local_kinds(list(assignments(node.body)), params, names)
+    if any(isinstance(k, ObjectKind) for k in kinds.values()):
+        node.body = split_attribute_calls(node.body, kinds, fresh)
+        kinds = local_kinds(list(assignments(node.body)), params, names)
+    return kinds
 
 
 def check_rules(node: gast.FunctionDef, act: Activity, classify: Classifier,

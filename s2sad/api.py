@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import cache, pipeline, rules
+from . import cache, kinds, pipeline, rules
 from .errors import ObjectCallError
 from .load import load
 from .runtime import Tape, _is_object, cotangent, differentiable_leaf, finalize, shape_of
@@ -86,7 +86,7 @@ def _cached_derivative(func, wrt, kind, scalars, classes, optimize):
     entry_key = None
     if cache_dir is not None:
         options = {"wrt": list(wrt), "kind": kind, "scalars": sorted(scalars),
-                   "classes": [[p, _qualified(c)] for p, c in classes],
+                   "classes": [[p, kinds.describe(c)] for p, c in classes],
                    "optimize": optimize}
         entry_key = cache.key(func, options, rules.registry_digest(), pipeline.VERSION)
     if entry_key is not None:
@@ -190,16 +190,17 @@ def _numbers(params, args) -> tuple:
     numbers = frozenset(p for p, a in zip(params, args)
                         if type(a) is float or type(a) is int or isinstance(a, np.generic)
                         or isinstance(a, np.ndarray) and a.ndim == 0)
-    classes = tuple((p, np.ndarray if type(a) is np.ndarray else a if _is_function(a)
-                     else type(a))
-                    for p, a in zip(params, args) if p not in numbers
-                    and (type(a) is np.ndarray or _is_object(a) or _is_function(a)))
+    classes = tuple((p, k) for p, k in ((p, _kind(a)) for p, a in zip(params, args)
+                                        if p not in numbers) if k is not None)
     return numbers, classes
 
 
-def _qualified(value) -> str:
-    name = getattr(value, "__qualname__", getattr(value, "__name__", repr(value)))
-    return f"{getattr(value, '__module__', None)}.{name}"
+def _kind(value):
+    """np.ndarray for an array; the kind (`kinds`) of an object, a function, or a
+    container of them; None for anything else."""
+    if type(value) is np.ndarray:
+        return np.ndarray
+    return kinds.kind_of(value, _is_function, _is_object)
 
 
 def _is_function(value) -> bool:

@@ -23,6 +23,7 @@ from .analyze import (
     check_effects,
     check_rules,
     check_stores,
+    object_kinds,
     scalar_variables,
     stack_operations,
 )
@@ -130,11 +131,12 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
     _stage(trace, "parse", parsed.node)
     core, namer = normalize(parsed.node, parsed.filename)             # normalize
     core = bind_free_names(module, core, parsed, module.scope_index(func))
+    kinds = object_kinds(core, dict(types), namer.fresh)
     _stage(trace, "normalize", core)
     local_names = (set(S.param_names(core))
                    | S.store_names(gast.Module(body=core.body, type_ignores=[])))
     classify = Classifier(parsed.scope, module.registry, local_names, stack_operations(core),
-                          dict(types))
+                          kinds)
     missing = [p for p in active if p not in local_names]
     if missing:
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
