@@ -20,7 +20,7 @@ import numpy as np
 
 from . import syntax as S
 from .errors import MissingRuleError, ObjectCallError, UnsupportedConstructError, at
-from .kinds import ObjectKind, is_function_kind, local_kinds, split_attribute_calls
+from .kinds import MIXED, ObjectKind, is_function_kind, local_kinds, split_attribute_calls
 from .parse import MISSING, Scope
 
 BINOPS = {
@@ -149,6 +149,8 @@ class Classifier:
         value = resolve(func, self.scope) if _is_static(func, self.locals) else MISSING
         if value is MISSING:
             key = "object call" if isinstance(func, gast.Name) else label
+            if isinstance(func, gast.Name) and self.types.get(func.id) is MIXED:
+                key = "mixed call"
             return Op("unknown", key, inputs + _local_names([func], self.locals), label)
         if isinstance(getattr(value, "__self__", None), np.ndarray):
             return self.method(func, inputs)  # A.dot(y) with A a module-level array
@@ -255,6 +257,12 @@ def check_rules(node: gast.FunctionDef, act: Activity, classify: Classifier,
 
 def missing_rule(node, op: Op, filename: str, direction: str = "adjoint") -> MissingRuleError:
     what = op.label or S.unparse(node)
+    if op.kind == "unknown" and op.key == "mixed call":
+        return at(node, filename, f"{what}(...) calls an item of a list, tuple or dict whose "
+                  "items differ in class or in the functions they hold, so the call cannot "
+                  "be specialized to one of them",
+                  "give the items the same class and the same functions in their attributes, "
+                  "or call them one by one (layers[0](x), layers[1](x))", ObjectCallError)
     if op.kind == "unknown" and op.key == "object call":
         return at(node, filename, f"{what}(...) calls an object whose class is not known",
                   "pass the object as an argument of the differentiated function (its class "

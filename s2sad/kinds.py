@@ -43,19 +43,40 @@ class ContainerKind:
         return dict(self.items).get(key)
 
     def element(self):
-        """The kind of any item (a loop over the container): when all items share one."""
+        """The kind of any item (a loop over the container): when all items share one.
+        (A size of -1: a slice of unknown length of such a container.)"""
         kinds = {kind for _, kind in self.items}
-        if len(kinds) == 1 and len(self.items) == self.size and self.cls is not dict:
+        if len(kinds) == 1 and (len(self.items) == self.size or self.size == -1) \
+                and self.cls is not dict:
             return next(iter(kinds))
         return None
 
+    def sliced(self, bounds):
+        """The kind of ``container[lower:upper:step]`` (bounds: ints, None, or ... unknown)."""
+        if self.cls is dict:
+            return None
+        if ... not in bounds:
+            keys = list(range(self.size))[slice(*bounds)]
+            items = tuple((k, self.item(old)) for k, old in enumerate(keys)
+                          if self.item(old) is not None)
+            return ContainerKind(self.cls, items, len(keys)) if items else None
+        element = self.element()
+        return ContainerKind(self.cls, ((0, element),), -1) if element is not None else MIXED
 
-def is_object_kind(kind) -> bool:
-    return isinstance(kind, ObjectKind)
+
+class Mixed:
+    """The kind of an item read from a container whose items differ (other classes, or
+    other functions inside): ``for layer in layers: h = layer(h)`` cannot be specialized."""
+
+    def __repr__(self) -> str:
+        return "MIXED"
+
+
+MIXED = Mixed()
 
 
 def is_function_kind(kind) -> bool:
-    return kind is not None and not isinstance(kind, (ObjectKind, ContainerKind))
+    return kind is not None and not isinstance(kind, (ObjectKind, ContainerKind, Mixed))
 
 
 def kind_of(value, is_function, is_object, depth: int = 0):
@@ -120,8 +141,19 @@ def expression_kind(value, kinds: dict):
         if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub) \
                 and isinstance(index.operand, gast.Constant):
             return owner.item(owner.size - index.operand.value)
-        return owner.element() if not isinstance(index, gast.Slice) else None
+        if isinstance(index, gast.Slice):
+            return owner.sliced(tuple(_bound(p) for p in (index.lower, index.upper,
+                                                           index.step)))
+        return owner.element() or MIXED
     return None
+
+
+def _bound(node):
+    if node is None:
+        return None
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    return ...
 
 
 def local_kinds(assignments: list, params: dict, param_names) -> dict:
@@ -140,7 +172,9 @@ def local_kinds(assignments: list, params: dict, param_names) -> dict:
             options = [expression_kind(v, kinds) for v in values]
             if name in param_names:
                 options.append(params.get(name))
-            if options[0] is not None and all(o == options[0] for o in options):
+            if MIXED in options:
+                new[name] = MIXED
+            elif options[0] is not None and all(o == options[0] for o in options):
                 new[name] = options[0]
         if new == kinds:
             break
