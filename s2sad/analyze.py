@@ -65,6 +65,8 @@ def resolve(node, scope: Scope):
 def _local_names(nodes, local_names: set[str]) -> list[str]:
     names: list[str] = []
     for node in nodes:
+        if isinstance(node, gast.Starred):
+            node = node.value
         if isinstance(node, gast.Name) and node.id in local_names and node.id not in names:
             names.append(node.id)
     return names
@@ -240,6 +242,46 @@ def object_kinds(node: gast.FunctionDef, params: dict, fresh) -> dict:
         node.body = split_attribute_calls(node.body, kinds, fresh)
         kinds = local_kinds(list(assignments(node.body)), params, names)
     return kinds
+
+
+def pack_star_arguments(stmts: list, classify: Classifier, fresh) -> list:
+    """``y = g(x, a, b, k=c)`` where ``g`` is a user function ``g(x, *rest, **options)``
+    -> ``t1 = (a, b); t2 = {'k': c}; y = g(x, *t1, **t2)``: the extra arguments become one
+    tuple (and one dict) whose gradient the literal's adjoint hands out. ``fresh(base)``
+    makes the new names, which are added to ``classify.locals``."""
+    out = []
+    for stmt in stmts:
+        for part in ("body", "orelse"):
+            if isinstance(getattr(stmt, part, None), list):
+                setattr(stmt, part, pack_star_arguments(getattr(stmt, part), classify, fresh))
+        call = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
+        op = classify(call) if isinstance(call, gast.Call) else None
+        code = getattr(op.key, "__code__", None) if op is not None and op.kind == "user" \
+            else None
+        if code is not None:
+            out += _pack(call, op, code, classify, fresh)
+        out.append(stmt)
+    return out
+
+
+def _pack(call: gast.Call, op: Op, code, classify: Classifier, fresh) -> list:
+    slots = code.co_argcount - (1 if op.receiver else 0)
+    named = set(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    made = []
+    if code.co_flags & inspect.CO_VARARGS and len(call.args) > slots:
+        temp = fresh("t")
+        made.append(S.assign(temp, S.tuple_(call.args[slots:])))
+        call.args = call.args[:slots] + [gast.Starred(value=S.name(temp), ctx=gast.Load())]
+        classify.locals.add(temp)
+    extra = [k for k in call.keywords if k.arg not in named]
+    if code.co_flags & inspect.CO_VARKEYWORDS and extra:
+        temp = fresh("t")
+        made.append(S.assign(temp, gast.Dict(keys=[S.const(k.arg) for k in extra],
+                                             values=[k.value for k in extra])))
+        call.keywords = [k for k in call.keywords if k.arg in named] + [
+            gast.keyword(arg=None, value=S.name(temp))]
+        classify.locals.add(temp)
+    return [S.located(s, S.line(call)) for s in made]
 
 
 def check_rules(node: gast.FunctionDef, act: Activity, classify: Classifier,

@@ -18,7 +18,15 @@ import numpy as np
 from . import cache, kinds, pipeline, rules
 from .errors import ObjectCallError
 from .load import load
-from .runtime import Tape, _is_object, cotangent, differentiable_leaf, finalize, shape_of
+from .runtime import (
+    Tape,
+    _is_object,
+    cotangent,
+    differentiable_leaf,
+    finalize,
+    shape_of,
+    zeros_like,
+)
 
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -124,9 +132,15 @@ def _parameters(func) -> list[str]:
     return names
 
 
+def _every_parameter(func) -> list[str]:
+    """Every parameter's name: positional ones, ``*args``, keyword-only ones, ``**kwargs``."""
+    return list(inspect.signature(_target(func)).parameters)
+
+
 def _wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
     """Parameter names for ``wrt`` (int, name, or a tuple of them) and whether it was single."""
     params = _parameters(func)
+    every = _every_parameter(func)
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
     if not items:
@@ -140,9 +154,9 @@ def _wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
                 raise ValueError(f"wrt={item} is out of range: {func.__qualname__} has "
                                  f"{len(params)} positional parameter(s) {params}")
             item = params[item]
-        elif item not in params:
+        elif item not in every:
             raise ValueError(f"wrt={item!r} names no parameter of {func.__qualname__}; "
-                             f"its parameters are {params}")
+                             f"its parameters are {every}")
         names.append(item)
     if len(set(names)) != len(names):
         raise ValueError(f"wrt names a parameter twice: {names}")
@@ -214,12 +228,13 @@ def _is_function(value) -> bool:
 
 
 def _arguments(func, params, args, kwargs):
-    """The positional arguments (defaults filled in) and the keyword-only ones."""
+    """The positional arguments (defaults filled in), the keyword ones, and the value of
+    every parameter by name (``*args`` a tuple, ``**kwargs`` a dict)."""
     if not kwargs and len(args) == len(params):
-        return args, {}
+        return args, {}, dict(zip(params, args))
     bound = inspect.signature(_target(func)).bind(*args, **kwargs)
     bound.apply_defaults()
-    return bound.args, bound.kwargs
+    return bound.args, bound.kwargs, dict(bound.arguments)
 
 
 def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
@@ -238,14 +253,13 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
     except ObjectCallError:
         compiled = None  # f calls methods of its arguments: their classes come with the call
     params = _parameters(func)
-    positions = [params.index(n) for n in names]
     versions: dict = {}
 
     def value_and_grad_func(*args, **kwargs):
-        args, kwargs = _arguments(func, params, args, kwargs)
-        for name, pos in zip(names, positions):
-            _check(func, name, args[pos])
-        numbers = _numbers(params, args)
+        args, kwargs, named = _arguments(func, params, args, kwargs)
+        for name in names:
+            _check(func, name, named[name])
+        numbers = _numbers(list(named), list(named.values()))
         version = versions.get(numbers)
         if version is None or version.callees and not version.current():
             version = versions[numbers] = _compile(func, names, "value_and_grad", optimize,
@@ -259,8 +273,8 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
         if len(names) == 1:
             grads = (grads,)
         if single:
-            return value, finalize(grads[0], args[positions[0]])
-        return value, tuple(finalize(g, args[p]) for g, p in zip(grads, positions))
+            return value, finalize(grads[0], named[names[0]])
+        return value, tuple(finalize(g, named[n]) for g, n in zip(grads, names))
 
     _decorate(value_and_grad_func, func, None, "value_and_grad")
     return _publish(value_and_grad_func, compiled, 0)
@@ -352,6 +366,11 @@ def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
     """
     primals, tangents = tuple(primals), tuple(tangents)
     params = _parameters(func)
+    star = _star_parameter(func)
+    if star is not None and len(primals) >= len(params) and len(tangents) == len(primals):
+        params, primals, tangents, passed = _pack_star(params, star, primals, tangents)
+    else:
+        passed = primals
     if len(primals) != len(params) or len(tangents) != len(primals):
         func = _target(func)
         raise TypeError(f"jvp({func.__qualname__}, primals, tangents) needs {len(params)} "
@@ -363,15 +382,34 @@ def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
         raise TypeError(f"jvp of {func.__qualname__}: no float primal has a tangent, so "
                         "there is nothing to differentiate")
     for p, a, t in zip(params, primals, tangents):
-        if p in active and shape_of(t) != shape_of(a):
+        if p in active and not isinstance(a, (tuple, list, dict)) \
+                and shape_of(t) != shape_of(a):
             raise ValueError(f"the tangent for {p!r} has shape {np.shape(t)}; the primal "
                              f"has shape {np.shape(a)}")
     compiled = _compile(func, active, "jvp", optimize, _numbers(params, primals))
     if compiled.live:
         compiled.refresh()
     chosen = [t for p, t in zip(params, tangents) if p in active]
-    out, tangent = compiled.entry[0](*chosen, *primals)
+    out, tangent = compiled.entry[0](*chosen, *passed)
     return out, finalize(tangent, out)
+
+
+def _star_parameter(func) -> str | None:
+    """The name of ``func``'s ``*args`` parameter, if it has one."""
+    for p in inspect.signature(_target(func)).parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            return p.name
+    return None
+
+
+def _pack_star(params, star, primals, tangents):
+    """The primals and tangents past the positional parameters as one tuple each, the
+    value of ``*star`` (a None tangent among others is zero)."""
+    n = len(params)
+    rest, spare = primals[n:], tangents[n:]
+    tangent = None if all(t is None for t in spare) else tuple(
+        zeros_like(a) if t is None else t for a, t in zip(rest, spare))
+    return (params + [star], primals[:n] + (rest,), tangents[:n] + (tangent,), primals)
 
 
 def jacobian(func: Callable, wrt=0, *, mode: str = "reverse", optimize: bool = True):
@@ -394,7 +432,7 @@ def jacobian(func: Callable, wrt=0, *, mode: str = "reverse", optimize: bool = T
     positions = [params.index(n) for n in names]
 
     def jacobian_func(*args, **kwargs):
-        args, keywords = _arguments(func, params, args, kwargs)
+        args, keywords, _ = _arguments(func, params, args, kwargs)
         if keywords:
             raise TypeError("jacobian: pass keyword-only arguments through functools.partial")
         args = tuple(args)

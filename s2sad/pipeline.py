@@ -24,6 +24,7 @@ from .analyze import (
     check_rules,
     check_stores,
     object_kinds,
+    pack_star_arguments,
     scalar_variables,
     stack_operations,
 )
@@ -137,6 +138,7 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
                    | S.store_names(gast.Module(body=core.body, type_ignores=[])))
     classify = Classifier(parsed.scope, module.registry, local_names, stack_operations(core),
                           kinds)
+    core.body = pack_star_arguments(core.body, classify, namer.fresh)
     missing = [p for p in active if p not in local_names]
     if missing:
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
