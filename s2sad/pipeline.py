@@ -30,11 +30,12 @@ from .analyze import (
 )
 from .emit import module_source
 from .errors import TransformError
+from .mutation import augmented_names, check_mutations, guard
 from .naming import Namer, identifier, temporaries
 from .normalize import normalize
 from .optimize import accumulate_in_place, inline_temporaries, propagate_copies, prune
 from .optimize import optimize as optimize_function
-from .parse import MISSING, parse_function
+from .parse import MISSING, RUNTIME, parse_function
 from .rules import registry
 from .shapes import SCALAR, shape_classes
 from .transform import functions
@@ -144,6 +145,10 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
     check_stores(core, parsed.filename)
     check_checkpointed(core, classify, parsed.filename)
+    guarded = check_mutations(core, augmented_names(parsed.node), parsed.filename, local_names)
+    if guarded:
+        runtime = module.bind_free(RUNTIME, module.scope_index(func), avoid=local_names)
+        core.body = guard(core.body, guarded, parsed.filename, runtime)
     act = activity(core, list(active), classify)                       # analyze
     check_rules(core, act, classify, parsed.filename, direction)
     check_effects(core, act, classify, parsed.filename)

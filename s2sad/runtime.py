@@ -178,6 +178,21 @@ class grad_of:
         return False
 
 
+def check_unshared(value, filename: str, lineno: int, name: str, partner: str) -> None:
+    """Refuse ``name += ...`` on an array or a list that ``partner``, read later, shares:
+    plain Python would write into the shared memory; a derivative rebinds ``name``. (A
+    number is rebound by Python too: nothing to refuse.)"""
+    if isinstance(value, (np.ndarray, list, dict)):
+        from .errors import UnsupportedConstructError
+        raise UnsupportedConstructError(
+            f"{name} += ... writes into the {type(value).__name__} {name!r} in place, and "
+            f"{partner!r}, read later, shares its memory (a copy, a view, an attribute or "
+            "an item of it): the derivative cannot follow the change",
+            filename=filename, lineno=lineno,
+            hint=f"copy first ({name} = {name}.copy()), or write {name} = {name} + ... "
+                 "if the change is not meant to be seen through the other name")
+
+
 def stop_gradient(x):
     """The identity in the primal; its derivative is zero.
 
