@@ -156,7 +156,10 @@ class Classifier:
             return Op("unknown", key, inputs + _local_names([func], self.locals), label)
         if isinstance(getattr(value, "__self__", None), np.ndarray):
             return self.method(func, inputs)  # A.dot(y) with A a module-level array
-        return self.by_key(value, inputs, label)
+        op = self.by_key(value, inputs, label)
+        if op.kind == "unknown" and _is_instance(value):
+            op.key = "global object"
+        return op
 
     def bound_method(self, func):
         """``(function, receiver)`` when ``func`` is a method of an object of known class;
@@ -185,6 +188,16 @@ class Classifier:
                          f"np.ndarray.{func.attr}")
         op.receiver = True
         return op
+
+
+def _is_instance(value) -> bool:
+    """An object whose class defines ``__call__`` in Python, or a Python method bound to
+    an object (``model``, ``model.forward``)."""
+    from .runtime import _is_object
+    if isinstance(value, types.MethodType):
+        return isinstance(value.__func__, types.FunctionType) and _is_object(value.__self__)
+    return _is_object(value) and isinstance(
+        inspect.getattr_static(type(value), "__call__", None), types.FunctionType)
 
 
 def stack_operations(node: gast.FunctionDef) -> dict:
@@ -299,6 +312,12 @@ def check_rules(node: gast.FunctionDef, act: Activity, classify: Classifier,
 
 def missing_rule(node, op: Op, filename: str, direction: str = "adjoint") -> MissingRuleError:
     what = op.label or S.unparse(node)
+    if op.kind == "unknown" and op.key == "global object":
+        return at(node, filename, f"{what}(...) calls an object defined outside the function "
+                  "(a module-level or enclosing variable), whose class s2sad does not "
+                  "specialize to", "pass the object as an argument of the differentiated "
+                  "function (its class, and those of the objects and functions in its "
+                  "attributes, are read when the derivative is called)", MissingRuleError)
     if op.kind == "unknown" and op.key == "mixed call":
         return at(node, filename, f"{what}(...) calls an item of a list, tuple or dict whose "
                   "items differ in class or in the functions they hold, so the call cannot "

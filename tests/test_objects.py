@@ -110,3 +110,17 @@ def test_dataclass_gradient_keeps_other_fields():
     enc = MODELS["dataclass"]()
     g = s2sad.grad(ob.loss)(enc, X)
     assert dataclasses.is_dataclass(g)
+
+
+def test_object_at_module_level_is_refused():
+    with pytest.raises(s2sad.TransformError, match="calls an object defined outside") as info:
+        s2sad.grad(ob.uses_global_layer)
+    assert "pass the object as an argument" in info.value.hint
+
+
+def test_object_as_keyword_only_argument():
+    model = MODELS["pair"]()
+    gx = s2sad.grad(ob.keyword_model)(X, model=model)
+    check_tree_grad(gx, lambda x: ob.keyword_model(x, model=model), (X,), 0)
+    gm = s2sad.grad(ob.keyword_model, "model")(X, model=model)
+    check_tree_grad(gm, lambda m: ob.keyword_model(X, model=m), (model,), 0)

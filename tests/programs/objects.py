@@ -85,3 +85,16 @@ def loss_of_layers(layers_list, x):
 def module_function(x, w):
     """A function reached through a module attribute."""
     return np.sum(layers.dense(x, w) ** 2)
+
+
+GLOBAL_LAYER = Dense(np.eye(3), np.zeros(3))
+
+
+def uses_global_layer(x):
+    """An object at module level: refused (pass it as an argument instead)."""
+    return np.sum(GLOBAL_LAYER(x))
+
+
+def keyword_model(x, *, model):
+    """An object passed as a keyword-only argument."""
+    return np.sum(model(x) ** 2)
