@@ -18,6 +18,7 @@ import numpy as np
 from . import cache, kinds, pipeline, rules
 from .errors import ObjectCallError
 from .load import load
+from .parse import MISSING
 from .runtime import (
     Tape,
     _is_object,
@@ -45,9 +46,15 @@ class _Compiled:
 
     def current(self) -> bool:
         """Whether every helper is still the function it was generated from (a reloaded
-        module rebinds its names; Python then calls the new function, and so must we)."""
-        return all(cache.resolve_path(expr, scope) is func
-                   for scope, expr, func in self.callees)
+        module rebinds its names; Python then calls the new function, and so must we).
+        A method or function that came with the arguments (their classes and functions
+        key this version) and cannot be found again by name, its module not importable
+        (a file loaded by path), is taken as it is."""
+        for scope, expr, func in self.callees:
+            found = cache.resolve_path(expr, scope)
+            if found is not func and (scope is not None or found is not MISSING):
+                return False
+        return True
 
     def refresh(self) -> None:
         """Re-read module-level data the derivative uses (a constant may have changed)."""
