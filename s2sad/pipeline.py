@@ -70,7 +70,8 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
     kind "vjp": a primal ``(stack, args) -> value`` and an adjoint ``(stack, ct) -> grads``;
     kind "jvp": forward mode, ``(tangents..., args) -> (value, tangent)``.
     ``scalars``: parameters known to be numbers of shape () (specializes broadcasting away);
-    ``types``: ``(parameter, class)`` pairs for objects, whose methods are then transformed.
+    ``types``: ``(parameter, kind)`` pairs for parameters holding objects or functions (see
+    `kinds`: a class with the kinds of its attributes), whose methods are then transformed.
     """
     module = ModuleBuilder(registry())
     module.scope_index(func)

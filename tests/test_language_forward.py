@@ -97,3 +97,18 @@ def test_forward(name):
         np.testing.assert_allclose(value, func(*args), rtol=1e-12)
         expected = numeric_directional_tree(func, args, i, tangents[i])
         assert np.sum(t) == pytest.approx(expected, rel=1e-5, abs=1e-7), f"argument {i}"
+
+
+def test_kwargs_on_the_differentiated_function():
+    shift = RNG.normal(size=3)
+    g = s2sad.grad(lang.options)(X3, scale=1.5, shift=shift)
+    np.testing.assert_allclose(g, 2 * 1.5 * X3, rtol=1e-12)
+    gopts = s2sad.grad(lang.options, "opts")(X3, scale=1.5, shift=shift)
+    assert set(gopts) == {"scale", "shift"}
+    assert gopts["scale"] == pytest.approx(np.sum(X3 ** 2))
+    np.testing.assert_allclose(gopts["shift"], np.ones(3))
+
+
+def test_star_args_gradient_is_a_tuple():
+    g = s2sad.grad(lang.weighted, "ws")(X3, Y3, 0.5)
+    assert type(g) is tuple and len(g) == 2 and isinstance(g[1], float)

@@ -27,6 +27,7 @@ MODELS = {
                                                      dense(4, 2)], 0.7),
     "residual": lambda: ob.Residual(dense(3, 3, np.sin)),
     "dataclass": lambda: ob.Encoder(dense(3, 2), dense(2, 3, ob.softplus), 1.5),
+    "skip": lambda: ob.Skip(dense(3, 3)),
     "nested pair": lambda: ob.Pair(ob.Pair(dense(3, 3), dense(3, 3, np.sin)), dense(3, 1)),
 }
 
