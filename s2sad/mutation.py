@@ -189,10 +189,13 @@ def live_after(order: list, position: int, names: set) -> set:
 
 
 def check_mutations(node: gast.FunctionDef, augmented: set, filename: str,
-                    local_names: set[str]) -> list:
+                    local_names: set[str], helper: bool = False) -> list:
     """Raise for a store or append another live name would see; return the augmented
-    assignments whose target shares memory with a live name (checked at run time)."""
+    assignments whose target shares memory with a live name (checked at run time).
+    In a ``helper`` (a function the differentiated one calls), the caller may read its
+    arguments again: a parameter's memory is always live."""
     memory = Memory(node, local_names)
+    params = set(S.param_names(node)) if helper else set()
     order = events(node.body)
     guarded = []
     for k, event in enumerate(order):
@@ -202,6 +205,8 @@ def check_mutations(node: gast.FunctionDef, augmented: set, filename: str,
             roots = memory.roots[name]
             partners = {n for n in local_names - {name} if memory.reach(S.name(n)) & roots}
             live = sorted(live_after(order, k, partners))
+            if roots & params:
+                live.append("the caller's argument")
             if live and isinstance(stmt, gast.Assign) \
                     and isinstance(stmt.targets[0], gast.Name):
                 guarded.append((stmt, live))
@@ -232,9 +237,12 @@ def _changed(stmt, augmented: set):
         return stmt.targets[0].value.id
     if _is_append(stmt):
         return stmt.value.func.value.id
-    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
-            and (S.line(stmt), stmt.targets[0].id) in augmented:
-        return stmt.targets[0].id
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+        name = stmt.targets[0].id
+        # a function inlined where it is called has its locals renamed: v -> v1
+        if (S.line(stmt), name) in augmented or (S.line(stmt), name.rstrip("0123456789")) \
+                in augmented:
+            return name
     return None
 
 

@@ -146,7 +146,8 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
     check_stores(core, parsed.filename)
     check_checkpointed(core, classify, parsed.filename)
-    guarded = check_mutations(core, augmented_names(parsed.node), parsed.filename, local_names)
+    guarded = check_mutations(core, augmented_names(parsed.node), parsed.filename, local_names,
+                              helper=func is not module.scopes[0].func)
     if guarded:
         runtime = module.bind_free(RUNTIME, module.scope_index(func), avoid=local_names)
         core.body = guard(core.body, guarded, parsed.filename, runtime)

@@ -27,6 +27,8 @@ REFUSED = [
     (m.aug_alias_other_way, (X, Y), "'x' in place, and 'z', read later"),
     (m.aug_view, (X,), "'h' in place, and 'x'"),
     (m.aug_list, (X,), "the list 'ys' in place, and 'xs'"),
+    (m.aug_in_nested_function, (X,), "'v1' in place, and 'x'"),
+    (m.aug_in_helper, (X,), "'v' in place, and \"the caller's argument\""),
     (m.store_alias, (X,), "writes into 'a' in place, and 'b', read later"),
     (m.store_view, (X,), "writes into 'X' in place, and 'row'"),
     (m.store_member, (X,), "writes into 'h' in place, and 'hs'"),
@@ -76,6 +78,15 @@ def test_allowed_both_modes(func, args):
         value, t = s2sad.jvp(func, [a.copy() for a in args], tangents)
         np.testing.assert_allclose(value, f(*args), rtol=1e-12)
         np.testing.assert_allclose(np.sum(t), np.sum(expected * tangents[i]), rtol=1e-6)
+
+
+def test_top_level_parameter_is_rebound():
+    # nobody reads the caller's array during the call: x += y on a parameter is allowed
+    # (the derivative leaves the caller's array alone; Python would change it)
+    x = X.copy()
+    g = s2sad.grad(m.bump)(x)
+    np.testing.assert_allclose(g, 2.0 * np.ones(2))
+    np.testing.assert_array_equal(x, X)
 
 
 def test_value_matches_python_when_allowed():

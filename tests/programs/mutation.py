@@ -114,3 +114,21 @@ def saved_value_overwritten(x):
     s = np.sum(y * y)   # the adjoint needs y
     y[0] = 2.0          # saved before the store, written back in the adjoint
     return s + np.sum(y * x)
+
+
+def aug_in_nested_function(x):
+    def bump(v):
+        v += 1.0        # writes into the caller's x
+        return v
+    y = bump(x)
+    return np.sum(y * x)
+
+
+def bump(v):
+    v += 1.0            # Python writes into the caller's array
+    return v * 2.0
+
+
+def aug_in_helper(x):
+    y = bump(x)
+    return np.sum(y * x)
