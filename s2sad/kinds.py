@@ -76,7 +76,8 @@ MIXED = Mixed()
 
 
 def is_function_kind(kind) -> bool:
-    return kind is not None and not isinstance(kind, (ObjectKind, ContainerKind, Mixed))
+    """A function (not an object, a container, or np.ndarray: an array argument)."""
+    return kind is not None and not isinstance(kind, (ObjectKind, ContainerKind, Mixed, type))
 
 
 def kind_of(value, is_function, is_object, depth: int = 0):

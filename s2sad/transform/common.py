@@ -13,7 +13,7 @@ from ..errors import TransformError, at
 from ..shapes import SCALAR
 
 
-def _bind(func, args: list, keywords: list):
+def _bind_call(func, args: list, keywords: list):
     """The parameters of ``func`` bound to a call's atoms; a ``*t`` (``**t``) made by
     `analyze.pack_star_arguments` binds the ``*args`` (``**kwargs``) parameter to ``t``."""
     star = args[-1].value if args and isinstance(args[-1], gast.Starred) else None
@@ -72,7 +72,7 @@ class FunctionTransform:
         if op.receiver:
             args = [call.func if isinstance(call.func, gast.Name) else call.func.value] + args
         try:
-            bound = _bind(op.key, args, call.keywords)
+            bound = _bind_call(op.key, args, call.keywords)
         except TypeError as exc:
             raise at(stmt, self.parsed.filename, f"cannot call {op.label}: {exc}") from None
         active = tuple(p for p, atom in bound.arguments.items()
