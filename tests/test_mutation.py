@@ -92,3 +92,9 @@ def test_top_level_parameter_is_rebound():
 def test_value_matches_python_when_allowed():
     # the check is on values: the same function on numbers is differentiated
     assert s2sad.grad(m.aug_alias)(1.5, 0.5) == pytest.approx(1.5 + 0.5 + 1.5)
+
+
+def test_zero_dimensional_arrays_are_arrays():
+    # np.array(1.5) += ... writes in place, like any array (a float would be rebound)
+    with pytest.raises(UnsupportedConstructError, match="'z' in place"):
+        s2sad.grad(m.aug_alias)(np.array(1.5), np.array(0.5))
