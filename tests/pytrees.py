@@ -13,7 +13,6 @@ import copy
 import types
 
 import numpy as np
-
 from gradcheck import total
 
 
@@ -67,22 +66,25 @@ def at(g, path):
     return g
 
 
+def _shifted_total(f, args, i, path, leaf, idx, h):
+    if np.ndim(leaf):
+        new = np.array(leaf, dtype=np.float64)
+        new[idx] += h
+    else:
+        new = float(leaf) + h
+    a = list(args)
+    a[i] = replaced(args[i], path, new)
+    return total(f(*a))
+
+
 def numeric_tree(f, args, i, eps=1e-6):
     """``{path: central-difference gradient}`` for every leaf of ``args[i]``."""
     out = {}
     for path, leaf in leaves(args[i]):
         grad = np.zeros(np.shape(leaf))
         for idx in np.ndindex(np.shape(leaf)):
-            def shifted(h):
-                if np.ndim(leaf):
-                    new = np.array(leaf, dtype=np.float64)
-                    new[idx] += h
-                else:
-                    new = float(leaf) + h
-                a = list(args)
-                a[i] = replaced(args[i], path, new)
-                return total(f(*a))
-            grad[idx] = (shifted(eps) - shifted(-eps)) / (2 * eps)
+            grad[idx] = (_shifted_total(f, args, i, path, leaf, idx, eps)
+                         - _shifted_total(f, args, i, path, leaf, idx, -eps)) / (2 * eps)
         out[path] = grad
     return out
 

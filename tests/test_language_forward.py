@@ -6,13 +6,12 @@ import inspect
 
 import numpy as np
 import pytest
-
-import s2sad
-
 from programs import language as lang
 from programs import nested, objects, stores
 from programs import structures as st
 from pytrees import check_tree_grad, numeric_directional_tree, random_tangent
+
+import s2sad
 
 RNG = np.random.default_rng(7)
 X3 = RNG.normal(size=3)

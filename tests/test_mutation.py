@@ -5,13 +5,12 @@ and forward mode, against central differences."""
 
 import numpy as np
 import pytest
-
-import s2sad
-from s2sad.errors import UnsupportedConstructError
-
 from gradcheck import numgrad
 from programs import mutation as m
 from programs.objects import Dense
+
+import s2sad
+from s2sad.errors import UnsupportedConstructError
 
 RNG = np.random.default_rng(2)
 X, Y = RNG.normal(size=2), RNG.normal(size=2)

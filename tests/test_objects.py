@@ -6,11 +6,11 @@ import dataclasses
 
 import numpy as np
 import pytest
+from programs import layers
+from programs import objects as ob
+from pytrees import check_tree_grad, numeric_directional_tree, random_tangent
 
 import s2sad
-
-from programs import layers, objects as ob
-from pytrees import check_tree_grad, numeric_directional_tree, random_tangent
 
 RNG = np.random.default_rng(11)
 X = RNG.normal(size=(4, 3))

@@ -3,7 +3,6 @@ read later would see them, differentiated otherwise."""
 
 import numpy as np
 
-
 # -- refused: another live name sees the change ----------------------------------------
 
 def aug_alias(x, y):
