@@ -20,6 +20,7 @@ import numpy as np
 
 from . import syntax as S
 from .errors import MissingRuleError, ObjectCallError, UnsupportedConstructError, at
+from .kinds import MIXED, ObjectKind, is_function_kind, local_kinds, split_attribute_calls
 from .parse import MISSING, Scope
 
 BINOPS = {
@@ -64,6 +65,8 @@ def resolve(node, scope: Scope):
 def _local_names(nodes, local_names: set[str]) -> list[str]:
     names: list[str] = []
     for node in nodes:
+        if isinstance(node, gast.Starred):
+            node = node.value
         if isinstance(node, gast.Name) and node.id in local_names and node.id not in names:
             names.append(node.id)
     return names
@@ -76,7 +79,7 @@ class Classifier:
         self.registry = registry
         self.locals = local_names
         self.stacks = stacks or {}  # local name -> "push" / "pop" (generated code's tape)
-        self.types = types or {}    # parameter -> class of the object it holds
+        self.types = types or {}    # local -> kind of the object or function it holds
 
     def by_key(self, key, inputs, label) -> Op:
         if self.registry.is_nondifferentiable(key):
@@ -148,22 +151,28 @@ class Classifier:
         value = resolve(func, self.scope) if _is_static(func, self.locals) else MISSING
         if value is MISSING:
             key = "object call" if isinstance(func, gast.Name) else label
+            if isinstance(func, gast.Name) and self.types.get(func.id) is MIXED:
+                key = "mixed call"
             return Op("unknown", key, inputs + _local_names([func], self.locals), label)
         if isinstance(getattr(value, "__self__", None), np.ndarray):
             return self.method(func, inputs)  # A.dot(y) with A a module-level array
-        return self.by_key(value, inputs, label)
+        op = self.by_key(value, inputs, label)
+        if op.kind == "unknown" and _is_instance(value):
+            op.key = "global object"
+        return op
 
     def bound_method(self, func):
         """``(function, receiver)`` when ``func`` is a method of an object of known class;
         ``(function, None)`` when it is a parameter holding a Python function."""
         known = self.types.get(func.id) if isinstance(func, gast.Name) else None
-        if known is not None and not isinstance(known, type):
+        if is_function_kind(known):
             return known, None  # a function passed in: act(x)
-        if isinstance(func, gast.Name) and func.id in self.types:
-            cls, name, receiver = self.types[func.id], "__call__", func.id
-        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                and func.value.id in self.types:
-            cls, name, receiver = self.types[func.value.id], func.attr, func.value.id
+        owner = self.types.get(func.value.id) if isinstance(func, gast.Attribute) \
+            and isinstance(func.value, gast.Name) else None
+        if isinstance(known, ObjectKind):
+            cls, name, receiver = known.cls, "__call__", func.id
+        elif isinstance(owner, ObjectKind):
+            cls, name, receiver = owner.cls, func.attr, func.value.id
         else:
             return None
         raw = inspect.getattr_static(cls, name, None)
@@ -179,6 +188,16 @@ class Classifier:
                          f"np.ndarray.{func.attr}")
         op.receiver = True
         return op
+
+
+def _is_instance(value) -> bool:
+    """An object whose class defines ``__call__`` in Python, or a Python method bound to
+    an object (``model``, ``model.forward``)."""
+    from .runtime import _is_object
+    if isinstance(value, types.MethodType):
+        return isinstance(value.__func__, types.FunctionType) and _is_object(value.__self__)
+    return _is_object(value) and isinstance(
+        inspect.getattr_static(type(value), "__call__", None), types.FunctionType)
 
 
 def stack_operations(node: gast.FunctionDef) -> dict:
@@ -227,6 +246,57 @@ def assignments(stmts):
             yield from assignments(getattr(stmt, body, []))
 
 
+def object_kinds(node: gast.FunctionDef, params: dict, fresh) -> dict:
+    """Local -> kind (see `kinds`) given the kinds of the parameters; calls of attributes
+    holding objects or functions (``self.layer(x)``) are split into a read and a call."""
+    names = set(S.param_names(node))
+    kinds = local_kinds(list(assignments(node.body)), params, names)
+    if any(isinstance(k, ObjectKind) for k in kinds.values()):
+        node.body = split_attribute_calls(node.body, kinds, fresh)
+        kinds = local_kinds(list(assignments(node.body)), params, names)
+    return kinds
+
+
+def pack_star_arguments(stmts: list, classify: Classifier, fresh) -> list:
+    """``y = g(x, a, b, k=c)`` where ``g`` is a user function ``g(x, *rest, **options)``
+    -> ``t1 = (a, b); t2 = {'k': c}; y = g(x, *t1, **t2)``: the extra arguments become one
+    tuple (and one dict) whose gradient the literal's adjoint hands out. ``fresh(base)``
+    makes the new names, which are added to ``classify.locals``."""
+    out = []
+    for stmt in stmts:
+        for part in ("body", "orelse"):
+            if isinstance(getattr(stmt, part, None), list):
+                setattr(stmt, part, pack_star_arguments(getattr(stmt, part), classify, fresh))
+        call = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
+        op = classify(call) if isinstance(call, gast.Call) else None
+        code = getattr(op.key, "__code__", None) if op is not None and op.kind == "user" \
+            else None
+        if code is not None:
+            out += _pack(call, op, code, classify, fresh)
+        out.append(stmt)
+    return out
+
+
+def _pack(call: gast.Call, op: Op, code, classify: Classifier, fresh) -> list:
+    slots = code.co_argcount - (1 if op.receiver else 0)
+    named = set(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    made = []
+    if code.co_flags & inspect.CO_VARARGS and len(call.args) > slots:
+        temp = fresh("t")
+        made.append(S.assign(temp, S.tuple_(call.args[slots:])))
+        call.args = call.args[:slots] + [gast.Starred(value=S.name(temp), ctx=gast.Load())]
+        classify.locals.add(temp)
+    extra = [k for k in call.keywords if k.arg not in named]
+    if code.co_flags & inspect.CO_VARKEYWORDS and extra:
+        temp = fresh("t")
+        made.append(S.assign(temp, gast.Dict(keys=[S.const(k.arg) for k in extra],
+                                             values=[k.value for k in extra])))
+        call.keywords = [k for k in call.keywords if k.arg in named] + [
+            gast.keyword(arg=None, value=S.name(temp))]
+        classify.locals.add(temp)
+    return [S.located(s, S.line(call)) for s in made]
+
+
 def check_rules(node: gast.FunctionDef, act: Activity, classify: Classifier,
                 filename: str, direction: str = "adjoint") -> None:
     """Raise `MissingRuleError` at the first active operation (in program order) without a
@@ -242,6 +312,18 @@ def check_rules(node: gast.FunctionDef, act: Activity, classify: Classifier,
 
 def missing_rule(node, op: Op, filename: str, direction: str = "adjoint") -> MissingRuleError:
     what = op.label or S.unparse(node)
+    if op.kind == "unknown" and op.key == "global object":
+        return at(node, filename, f"{what}(...) calls an object defined outside the function "
+                  "(a module-level or enclosing variable), whose class s2sad does not "
+                  "specialize to", "pass the object as an argument of the differentiated "
+                  "function (its class, and those of the objects and functions in its "
+                  "attributes, are read when the derivative is called)", MissingRuleError)
+    if op.kind == "unknown" and op.key == "mixed call":
+        return at(node, filename, f"{what}(...) calls an item of a list, tuple or dict whose "
+                  "items differ in class or in the functions they hold, so the call cannot "
+                  "be specialized to one of them",
+                  "give the items the same class and the same functions in their attributes, "
+                  "or call them one by one (layers[0](x), layers[1](x))", ObjectCallError)
     if op.kind == "unknown" and op.key == "object call":
         return at(node, filename, f"{what}(...) calls an object whose class is not known",
                   "pass the object as an argument of the differentiated function (its class "

@@ -15,10 +15,19 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import cache, pipeline, rules
+from . import cache, kinds, pipeline, rules
 from .errors import ObjectCallError
 from .load import load
-from .runtime import Tape, _is_object, cotangent, differentiable_leaf, finalize, shape_of
+from .parse import MISSING
+from .runtime import (
+    Tape,
+    _is_object,
+    cotangent,
+    differentiable_leaf,
+    finalize,
+    shape_of,
+    zeros_like,
+)
 
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -37,9 +46,15 @@ class _Compiled:
 
     def current(self) -> bool:
         """Whether every helper is still the function it was generated from (a reloaded
-        module rebinds its names; Python then calls the new function, and so must we)."""
-        return all(cache.resolve_path(expr, scope) is func
-                   for scope, expr, func in self.callees)
+        module rebinds its names; Python then calls the new function, and so must we).
+        A method or function that came with the arguments (their classes and functions
+        key this version) and cannot be found again by name, its module not importable
+        (a file loaded by path), is taken as it is."""
+        for scope, expr, func in self.callees:
+            found = cache.resolve_path(expr, scope)
+            if found is not func and (scope is not None or found is not MISSING):
+                return False
+        return True
 
     def refresh(self) -> None:
         """Re-read module-level data the derivative uses (a constant may have changed)."""
@@ -86,7 +101,7 @@ def _cached_derivative(func, wrt, kind, scalars, classes, optimize):
     entry_key = None
     if cache_dir is not None:
         options = {"wrt": list(wrt), "kind": kind, "scalars": sorted(scalars),
-                   "classes": [[p, _qualified(c)] for p, c in classes],
+                   "classes": [[p, kinds.describe(c)] for p, c in classes],
                    "optimize": optimize}
         entry_key = cache.key(func, options, rules.registry_digest(), pipeline.VERSION)
     if entry_key is not None:
@@ -124,9 +139,15 @@ def _parameters(func) -> list[str]:
     return names
 
 
+def _every_parameter(func) -> list[str]:
+    """Every parameter's name: positional ones, ``*args``, keyword-only ones, ``**kwargs``."""
+    return list(inspect.signature(_target(func)).parameters)
+
+
 def _wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
     """Parameter names for ``wrt`` (int, name, or a tuple of them) and whether it was single."""
     params = _parameters(func)
+    every = _every_parameter(func)
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
     if not items:
@@ -140,9 +161,9 @@ def _wrt_names(func, wrt) -> tuple[tuple[str, ...], bool]:
                 raise ValueError(f"wrt={item} is out of range: {func.__qualname__} has "
                                  f"{len(params)} positional parameter(s) {params}")
             item = params[item]
-        elif item not in params:
+        elif item not in every:
             raise ValueError(f"wrt={item!r} names no parameter of {func.__qualname__}; "
-                             f"its parameters are {params}")
+                             f"its parameters are {every}")
         names.append(item)
     if len(set(names)) != len(names):
         raise ValueError(f"wrt names a parameter twice: {names}")
@@ -190,16 +211,17 @@ def _numbers(params, args) -> tuple:
     numbers = frozenset(p for p, a in zip(params, args)
                         if type(a) is float or type(a) is int or isinstance(a, np.generic)
                         or isinstance(a, np.ndarray) and a.ndim == 0)
-    classes = tuple((p, np.ndarray if type(a) is np.ndarray else a if _is_function(a)
-                     else type(a))
-                    for p, a in zip(params, args) if p not in numbers
-                    and (type(a) is np.ndarray or _is_object(a) or _is_function(a)))
+    classes = tuple((p, k) for p, k in ((p, _kind(a)) for p, a in zip(params, args)
+                                        if p not in numbers) if k is not None)
     return numbers, classes
 
 
-def _qualified(value) -> str:
-    name = getattr(value, "__qualname__", getattr(value, "__name__", repr(value)))
-    return f"{getattr(value, '__module__', None)}.{name}"
+def _kind(value):
+    """np.ndarray for an array; the kind (`kinds`) of an object, a function, or a
+    container of them; None for anything else."""
+    if type(value) is np.ndarray:
+        return np.ndarray
+    return kinds.kind_of(value, _is_function, _is_object)
 
 
 def _is_function(value) -> bool:
@@ -213,12 +235,13 @@ def _is_function(value) -> bool:
 
 
 def _arguments(func, params, args, kwargs):
-    """The positional arguments (defaults filled in) and the keyword-only ones."""
+    """The positional arguments (defaults filled in), the keyword ones, and the value of
+    every parameter by name (``*args`` a tuple, ``**kwargs`` a dict)."""
     if not kwargs and len(args) == len(params):
-        return args, {}
+        return args, {}, dict(zip(params, args))
     bound = inspect.signature(_target(func)).bind(*args, **kwargs)
     bound.apply_defaults()
-    return bound.args, bound.kwargs
+    return bound.args, bound.kwargs, dict(bound.arguments)
 
 
 def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
@@ -237,14 +260,13 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
     except ObjectCallError:
         compiled = None  # f calls methods of its arguments: their classes come with the call
     params = _parameters(func)
-    positions = [params.index(n) for n in names]
     versions: dict = {}
 
     def value_and_grad_func(*args, **kwargs):
-        args, kwargs = _arguments(func, params, args, kwargs)
-        for name, pos in zip(names, positions):
-            _check(func, name, args[pos])
-        numbers = _numbers(params, args)
+        args, kwargs, named = _arguments(func, params, args, kwargs)
+        for name in names:
+            _check(func, name, named[name])
+        numbers = _numbers(list(named), list(named.values()))
         version = versions.get(numbers)
         if version is None or version.callees and not version.current():
             version = versions[numbers] = _compile(func, names, "value_and_grad", optimize,
@@ -258,8 +280,8 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
         if len(names) == 1:
             grads = (grads,)
         if single:
-            return value, finalize(grads[0], args[positions[0]])
-        return value, tuple(finalize(g, args[p]) for g, p in zip(grads, positions))
+            return value, finalize(grads[0], named[names[0]])
+        return value, tuple(finalize(g, named[n]) for g, n in zip(grads, names))
 
     _decorate(value_and_grad_func, func, None, "value_and_grad")
     return _publish(value_and_grad_func, compiled, 0)
@@ -351,6 +373,11 @@ def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
     """
     primals, tangents = tuple(primals), tuple(tangents)
     params = _parameters(func)
+    star = _star_parameter(func)
+    if star is not None and len(primals) >= len(params) and len(tangents) == len(primals):
+        params, primals, tangents, passed = _pack_star(params, star, primals, tangents)
+    else:
+        passed = primals
     if len(primals) != len(params) or len(tangents) != len(primals):
         func = _target(func)
         raise TypeError(f"jvp({func.__qualname__}, primals, tangents) needs {len(params)} "
@@ -362,15 +389,34 @@ def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
         raise TypeError(f"jvp of {func.__qualname__}: no float primal has a tangent, so "
                         "there is nothing to differentiate")
     for p, a, t in zip(params, primals, tangents):
-        if p in active and shape_of(t) != shape_of(a):
+        if p in active and not isinstance(a, (tuple, list, dict)) \
+                and shape_of(t) != shape_of(a):
             raise ValueError(f"the tangent for {p!r} has shape {np.shape(t)}; the primal "
                              f"has shape {np.shape(a)}")
     compiled = _compile(func, active, "jvp", optimize, _numbers(params, primals))
     if compiled.live:
         compiled.refresh()
     chosen = [t for p, t in zip(params, tangents) if p in active]
-    out, tangent = compiled.entry[0](*chosen, *primals)
+    out, tangent = compiled.entry[0](*chosen, *passed)
     return out, finalize(tangent, out)
+
+
+def _star_parameter(func) -> str | None:
+    """The name of ``func``'s ``*args`` parameter, if it has one."""
+    for p in inspect.signature(_target(func)).parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            return p.name
+    return None
+
+
+def _pack_star(params, star, primals, tangents):
+    """The primals and tangents past the positional parameters as one tuple each, the
+    value of ``*star`` (a None tangent among others is zero)."""
+    n = len(params)
+    rest, spare = primals[n:], tangents[n:]
+    tangent = None if all(t is None for t in spare) else tuple(
+        zeros_like(a) if t is None else t for a, t in zip(rest, spare))
+    return (params + [star], primals[:n] + (rest,), tangents[:n] + (tangent,), primals)
 
 
 def jacobian(func: Callable, wrt=0, *, mode: str = "reverse", optimize: bool = True):
@@ -393,7 +439,7 @@ def jacobian(func: Callable, wrt=0, *, mode: str = "reverse", optimize: bool = T
     positions = [params.index(n) for n in names]
 
     def jacobian_func(*args, **kwargs):
-        args, keywords = _arguments(func, params, args, kwargs)
+        args, keywords, _ = _arguments(func, params, args, kwargs)
         if keywords:
             raise TypeError("jacobian: pass keyword-only arguments through functools.partial")
         args = tuple(args)

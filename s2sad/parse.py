@@ -21,6 +21,7 @@ import gast
 from .errors import NoSourceError, TransformError, UnsupportedConstructError
 
 _MISSING = object()
+RUNTIME = "__s2sad__"
 
 
 class Scope:
@@ -34,7 +35,11 @@ class Scope:
         self.globals = getattr(func, "__globals__", {})
 
     def lookup(self, ident: str):
-        """The current value of a free name, or `MISSING`."""
+        """The current value of a free name, or `MISSING` (`RUNTIME` is s2sad's runtime,
+        for checks the transform adds)."""
+        if ident == RUNTIME:
+            from . import runtime
+            return runtime
         if ident in self.closure:
             try:
                 return self.closure[ident].cell_contents

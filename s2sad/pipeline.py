@@ -23,11 +23,14 @@ from .analyze import (
     check_effects,
     check_rules,
     check_stores,
+    object_kinds,
+    pack_star_arguments,
     scalar_variables,
     stack_operations,
 )
 from .emit import module_source
 from .errors import TransformError
+from .mutation import augmented_names, check_mutations, guard
 from .naming import Namer, identifier, temporaries
 from .normalize import normalize
 from .optimize import (
@@ -38,7 +41,7 @@ from .optimize import (
     prune,
 )
 from .optimize import optimize as optimize_function
-from .parse import MISSING, parse_function
+from .parse import MISSING, RUNTIME, parse_function
 from .rules import registry
 from .shapes import SCALAR, shape_classes
 from .transform import functions
@@ -73,7 +76,8 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
     kind "vjp": a primal ``(stack, args) -> value`` and an adjoint ``(stack, ct) -> grads``;
     kind "jvp": forward mode, ``(tangents..., args) -> (value, tangent)``.
     ``scalars``: parameters known to be numbers of shape () (specializes broadcasting away);
-    ``types``: ``(parameter, class)`` pairs for objects, whose methods are then transformed.
+    ``types``: ``(parameter, kind)`` pairs for parameters holding objects or functions (see
+    `kinds`: a class with the kinds of its attributes), whose methods are then transformed.
     """
     module = ModuleBuilder(registry())
     module.scope_index(func)
@@ -136,16 +140,23 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
     _stage(trace, "parse", parsed.node)
     core, namer = normalize(parsed.node, parsed.filename)             # normalize
     core = bind_free_names(module, core, parsed, module.scope_index(func))
+    kinds = object_kinds(core, dict(types), namer.fresh)
     _stage(trace, "normalize", core)
     local_names = (set(S.param_names(core))
                    | S.store_names(gast.Module(body=core.body, type_ignores=[])))
     classify = Classifier(parsed.scope, module.registry, local_names, stack_operations(core),
-                          dict(types))
+                          kinds)
+    core.body = pack_star_arguments(core.body, classify, namer.fresh)
     missing = [p for p in active if p not in local_names]
     if missing:
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
     check_stores(core, parsed.filename)
     check_checkpointed(core, classify, parsed.filename)
+    guarded = check_mutations(core, augmented_names(parsed.node), parsed.filename, local_names,
+                              helper=func is not module.scopes[0].func)
+    if guarded:
+        runtime = module.bind_free(RUNTIME, module.scope_index(func), avoid=local_names)
+        core.body = guard(core.body, guarded, parsed.filename, runtime)
     act = activity(core, list(active), classify)                       # analyze
     check_rules(core, act, classify, parsed.filename, direction)
     check_effects(core, act, classify, parsed.filename)

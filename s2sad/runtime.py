@@ -178,6 +178,21 @@ class grad_of:
         return False
 
 
+def check_unshared(value, filename: str, lineno: int, name: str, partner: str) -> None:
+    """Refuse ``name += ...`` on an array or a list that ``partner``, read later, shares:
+    plain Python would write into the shared memory; a derivative rebinds ``name``. (A
+    number is rebound by Python too: nothing to refuse.)"""
+    if isinstance(value, (np.ndarray, list, dict)):
+        from .errors import UnsupportedConstructError
+        raise UnsupportedConstructError(
+            f"{name} += ... writes into the {type(value).__name__} {name!r} in place, and "
+            f"{partner!r}, read later, shares its memory (a copy, a view, an attribute or "
+            "an item of it): the derivative cannot follow the change",
+            filename=filename, lineno=lineno,
+            hint=f"copy first ({name} = {name}.copy()), or write {name} = {name} + ... "
+                 "if the change is not meant to be seen through the other name")
+
+
 def stop_gradient(x):
     """The identity in the primal; its derivative is zero.
 
@@ -193,6 +208,17 @@ def _is_object(x) -> bool:
     return hasattr(x, "__dict__") and not isinstance(x, (np.ndarray, np.generic, type))
 
 
+def _holds_floats(x, depth: int = 0) -> bool:
+    """An object (a layer of a model) with float attributes, at any depth."""
+    if depth > 8:
+        return False
+    return any(differentiable_leaf(v) or _is_object(v) and _holds_floats(v, depth + 1)
+               or isinstance(v, (tuple, list)) and any(
+                   differentiable_leaf(e) or _is_object(e) and _holds_floats(e, depth + 1)
+                   for e in v)
+               for v in vars(x).values())
+
+
 def differentiable_leaf(x) -> bool:
     if isinstance(x, (bool, np.bool_)):
         return False
@@ -206,7 +232,9 @@ def finalize(g, like):
 
     Tuples and lists give tuples and lists, dicts give dicts, a dataclass gives an
     instance of the same dataclass (float fields hold gradients, others keep their
-    values), any other object a dict of the gradients of its float attributes.
+    values), any other object a dict of the gradients of its float attributes (an
+    attribute holding an object with float attributes, a layer of a model, gets the
+    gradient of that object: a dict, or an instance of its dataclass).
     """
     if isinstance(like, (tuple, list)):
         g = g if isinstance(g, (tuple, list)) else [0.0] * len(like)
@@ -219,7 +247,8 @@ def finalize(g, like):
         import dataclasses
         g = g if isinstance(g, dict) else {}
         grads = {k: finalize(g.get(k, 0.0), v) for k, v in vars(like).items()
-                 if differentiable_leaf(v) or isinstance(v, (tuple, list, dict))}
+                 if differentiable_leaf(v) or isinstance(v, (tuple, list, dict))
+                 or _is_object(v) and _holds_floats(v)}
         if dataclasses.is_dataclass(like):
             names = {f.name for f in dataclasses.fields(like)}
             return dataclasses.replace(like, **{k: v for k, v in grads.items() if k in names})

@@ -208,6 +208,9 @@ def line(node: Node) -> int | None:
 
 
 def param_names(fn: gast.FunctionDef) -> list[str]:
-    """Every parameter of ``fn``: positional-only, positional, keyword-only."""
+    """Every parameter of ``fn``: positional-only, positional, ``*args`` (a tuple),
+    keyword-only, ``**kwargs`` (a dict)."""
     args = fn.args
-    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    star = [args.vararg] if args.vararg is not None else []
+    stars = [args.kwarg] if args.kwarg is not None else []
+    return [a.id for a in args.posonlyargs + args.args + star + args.kwonlyargs + stars]

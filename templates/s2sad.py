@@ -12,6 +12,7 @@ from s2sad.runtime import (
     astype_adjoint,
     balanced_eq,
     broadcast_like,
+    check_unshared,
     count,
     dot_adjoint,
     dot_adjoint_cotangent,
@@ -40,7 +41,7 @@ from s2sad.runtime_checkpoint import checkpointed
 # *_partner helpers below as well; second derivatives do not.
 
 nondifferentiable(stop_gradient, ones_like, zeros_like, count, balanced_eq, inverse_axes,
-                  Tape, shape_of, reversed, np.floor_divide, checkpointed)
+                  Tape, shape_of, reversed, np.floor_divide, checkpointed, check_unshared)
 
 
 @adjoint(unbroadcast)

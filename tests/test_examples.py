@@ -27,3 +27,10 @@ def test_training_example_runs_as_a_script():
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "loss:" in out.stdout
+
+
+def test_model_of_layer_objects_fits():
+    example = _load("mlp_objects")
+    model, history = example.fit(steps=200)
+    assert len(model.hidden) == 2
+    assert history[-1] < 0.2 * history[0]

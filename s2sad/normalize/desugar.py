@@ -30,14 +30,16 @@ def is_grad_of(node) -> bool:
             and isinstance(item.optional_vars, gast.Name))
 
 
-def check_supported(node: gast.FunctionDef, filename: str) -> None:
+def check_supported(node: gast.FunctionDef, filename: str, nested: bool = False) -> None:
     """Raise for the first construct of the `UNSUPPORTED` table inside ``node``."""
-    if node.args.vararg or node.args.kwarg:
-        raise at(node, filename, "*args and **kwargs parameters are not supported yet",
-                 "list the parameters explicitly", UnsupportedConstructError)
+    if nested and (node.args.vararg or node.args.kwarg):
+        raise at(node, filename, "*args and **kwargs parameters of a function defined "
+                 "inside the differentiated function are not supported",
+                 "list the parameters explicitly, or define the function at module level",
+                 UnsupportedConstructError)
     for stmt in node.body:
         if isinstance(stmt, gast.FunctionDef) and not stmt.decorator_list:
-            check_supported(stmt, filename)  # a nested function, inlined where called
+            check_supported(stmt, filename, True)  # a nested function, inlined where called
             continue
         if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Lambda):
             stmt = stmt.value.body

@@ -13,6 +13,22 @@ from ..errors import TransformError, at
 from ..shapes import SCALAR
 
 
+def _bind_call(func, args: list, keywords: list):
+    """The parameters of ``func`` bound to a call's atoms; a ``*t`` (``**t``) made by
+    `analyze.pack_star_arguments` binds the ``*args`` (``**kwargs``) parameter to ``t``."""
+    star = args[-1].value if args and isinstance(args[-1], gast.Starred) else None
+    stars = next((k.value for k in keywords if k.arg is None), None)
+    bound = inspect.signature(func).bind_partial(
+        *(args[:-1] if star is not None else args),
+        **{k.arg: k.value for k in keywords if k.arg is not None})
+    for param in inspect.signature(func).parameters.values():
+        if param.kind is param.VAR_POSITIONAL and star is not None:
+            bound.arguments[param.name] = star
+        elif param.kind is param.VAR_KEYWORD and stars is not None:
+            bound.arguments[param.name] = stars
+    return bound
+
+
 class FunctionTransform:
     """Base of `Reverse` and `Forward`: one user function being transformed."""
 
@@ -56,8 +72,7 @@ class FunctionTransform:
         if op.receiver:
             args = [call.func if isinstance(call.func, gast.Name) else call.func.value] + args
         try:
-            bound = inspect.signature(op.key).bind(
-                *args, **{k.arg: k.value for k in call.keywords})
+            bound = _bind_call(op.key, args, call.keywords)
         except TypeError as exc:
             raise at(stmt, self.parsed.filename, f"cannot call {op.label}: {exc}") from None
         active = tuple(p for p, atom in bound.arguments.items()

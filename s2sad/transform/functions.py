@@ -111,6 +111,8 @@ def with_params(fn: gast.FunctionDef, args: gast.arguments) -> gast.FunctionDef:
     fn.args.defaults = original.defaults
     fn.args.kwonlyargs = original.kwonlyargs
     fn.args.kw_defaults = original.kw_defaults
+    fn.args.vararg = original.vararg
+    fn.args.kwarg = original.kwarg
     return fn
 
 
@@ -119,7 +121,9 @@ def grad_only(name: str, value_and_grad: gast.FunctionDef) -> gast.FunctionDef:
     of its own, which s2sad can differentiate again (grad of grad, jvp of grad)."""
     args = value_and_grad.args
     passed = [a.id for a in args.posonlyargs + args.args]
+    passed += [f"*{args.vararg.id}"] if args.vararg is not None else []
     passed += [f"{a.id}={a.id}" for a in args.kwonlyargs]
+    passed += [f"**{args.kwarg.id}"] if args.kwarg is not None else []
     body = S.quote(f"value, grads = {value_and_grad.name}({', '.join(passed)})\n"
                    "return grads")
     node = S.function(name, [], body)

@@ -34,7 +34,7 @@ class Specialization:
     primal: str                  # reverse: the primal that records; forward: the jvp
     adjoint: str | None
     mode: str = "reverse"
-    types: tuple = ()            # (parameter, class) of object parameters
+    types: tuple = ()            # (parameter, kind) of parameters holding code (`kinds`)
 
 
 def import_recipe(value):
