@@ -13,6 +13,7 @@ from .pipeline import VERSION as __version__
 from .rules import adjoint, d, nondifferentiable, tangent
 from .runtime import grad_of, stop_gradient
 from .runtime_checkpoint import checkpoint, checkpointed
+from .saved import saved
 
 __all__ = [
     "MissingRuleError",
@@ -31,6 +32,7 @@ __all__ = [
     "jacobian",
     "jvp",
     "nondifferentiable",
+    "saved",
     "source",
     "stop_gradient",
     "tangent",
