@@ -211,7 +211,11 @@ def child_command(mod_dir, mod_name, func_name="f", wrt=0, args=([0.3, -0.7, 1.1
 
 
 def child_env(cache_path, seed="0"):
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED=str(seed))
+    # the s2sad of this checkout, not whichever one is installed
+    root = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED=str(seed),
+               PYTHONPATH=path)
     env[cache.ENV] = str(cache_path)
     return env
 
