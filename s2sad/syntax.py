@@ -71,6 +71,28 @@ def clone(node, subs: dict | None = None):
 _LEAVES = frozenset({str, int, float, bool, bytes, complex})
 
 
+def rebuild(node, replace):
+    """A deep copy of ``node`` in which each subtree ``n`` for which ``replace(n)`` is not
+    None becomes that (a `NodeTransformer` over a copy, in one pass and the same order)."""
+    if isinstance(node, list):
+        return [rebuild(n, replace) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    new = replace(node)
+    if new is not None:
+        return new
+    cls = type(node)
+    new = cls.__new__(cls)
+    d = new.__dict__
+    for name in cls._fields:
+        value = getattr(node, name, None)
+        d[name] = value if value is None or type(value) in _LEAVES else rebuild(value, replace)
+    for name in cls._attributes:
+        if hasattr(node, name):
+            d[name] = getattr(node, name)
+    return new
+
+
 def substitute(node: Node, subs: dict) -> Node:
     """Replace names in ``node`` by other names (str) or nodes, in a deep copy."""
     return clone(node, subs)
