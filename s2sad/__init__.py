@@ -10,10 +10,10 @@
 from .api import grad, hessian, hvp, jacobian, jvp, source, value_and_grad, vjp
 from .errors import MissingRuleError, NoSourceError, TransformError, UnsupportedConstructError
 from .pipeline import VERSION as __version__
+from .residuals import saved
 from .rules import adjoint, d, nondifferentiable, tangent
 from .runtime import grad_of, stop_gradient
 from .runtime_checkpoint import checkpoint, checkpointed
-from .saved import saved
 
 __all__ = [
     "MissingRuleError",

@@ -16,7 +16,7 @@ import pytest
 
 import s2sad
 from s2sad.runtime import Tape
-from s2sad.saved import payload_bytes, saved_table
+from s2sad.residuals import payload_bytes, saved_table
 
 from programs import saved as progs
 
