@@ -10,6 +10,7 @@ analysis itself against a hand-written module, independent of the transformer.
 from __future__ import annotations
 
 import textwrap
+import weakref
 
 import numpy as np
 import pytest
@@ -113,6 +114,21 @@ def test_measured_total_is_the_tape_of_the_primal():
     pullback.__s2sad__.entry[0](tape, x)
     assert table.total() == (len(tape), sum(payload_bytes(v) for v in tape))
     assert table.split
+
+
+def test_listing_of_a_derivative_loaded_from_the_cache(monkeypatch):
+    """Read off the generated code, so it needs no transform: a cached derivative too."""
+    x = np.array([1.0, 2.0])
+    first = str(s2sad.saved(s2sad.grad(progs.halve), x))
+    monkeypatch.setattr(s2sad.api, "_MEMO", weakref.WeakKeyDictionary())
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("derived again instead of loading from the cache")
+
+    monkeypatch.setattr(s2sad.pipeline, "derive", refuse)
+    df = s2sad.grad(progs.halve)
+    assert df.__s2sad__.path is not None
+    assert str(s2sad.saved(df, x)) == first
 
 
 def test_a_derivative_that_saves_nothing():
