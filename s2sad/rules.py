@@ -58,7 +58,8 @@ class Template:
 
     @classmethod
     def from_function(cls, fn) -> Template:
-        source = textwrap.dedent(inspect.getsource(fn))
+        from .parse import source_lines  # not inspect.getsource: see source_lines
+        source = textwrap.dedent("".join(source_lines(fn)[0]))
         node = gast.parse(source).body[0]
         sig = inspect.signature(fn)
         params, defaults, vararg, kwonly = [], {}, None, []
