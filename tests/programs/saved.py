@@ -23,10 +23,9 @@ def wave(a):
     return np.sin(a)
 
 
-def twice(x):
+def squared(x):
     z = wave(x)
-    w = wave(z * x)
-    return w
+    return z * z
 
 
 def steps(x, n):
