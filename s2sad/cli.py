@@ -161,7 +161,10 @@ def cache_command(args) -> int:
         return 0
     files = cache.entries(path)
     size = sum(f.stat().st_size for f in files)
-    print(f"location: {path}\nentries:  {len(files)}\nbytes:    {size}")
+    code = sorted((path / cache.CODE_DIR).glob("*.code"))
+    print(f"location: {path}\nentries:  {len(files)}\nbytes:    {size}\n"
+          f"compiled: {len(code)} files, {sum(f.stat().st_size for f in code)} bytes "
+          f"(in {cache.CODE_DIR}/)")
     return 0
 
 
