@@ -29,6 +29,8 @@ KINDS = {
     "trips": "loop trip count",
     "read": "value the adjoint reads",
     "helper": "helper's tape",
+    "checkpoints": "checkpointed loop's snapshots",
+    "recomputed": "helper's tape, rebuilt in the adjoint",
 }
 
 _COMMENT = re.compile(r"^\s*# (.+?):(\d+): ?(.*)$")
@@ -69,6 +71,7 @@ class SavedTable:
     rows: list = field(default_factory=list)
     split: bool = False            # the entry takes the tape as its first argument
     measured: bool = False
+    peak: tuple | None = None      # measured: (values, bytes) on the tape at its fullest
 
     def __iter__(self):
         return iter(self.rows)
@@ -81,11 +84,6 @@ class SavedTable:
 
     def functions(self) -> list[str]:
         return list(dict.fromkeys(row.function for row in self.rows)) or [self.entry]
-
-    def total(self) -> tuple[int, int]:
-        """Values and bytes on the tape after the primal sweep (helper rows are inside)."""
-        direct = [r for r in self.rows if r.kind != "helper" and r.count is not None]
-        return sum(r.count for r in direct), sum(r.bytes for r in direct)
 
     def __str__(self) -> str:
         return render(self)
@@ -191,8 +189,11 @@ class _Walker:
             if pushed is not None:
                 self.rows.append(self.classify(pushed, stmts, k, loops))
             callee = self.helper_call(stmt)
-            if callee is not None:
-                self.calls.append(self.row(stmt, stmt, "helper", callee, loops, callee))
+            if callee is not None:  # a bare call: a checkpointed helper, taped in the adjoint
+                kind = "recomputed" if isinstance(stmt, ast.Expr) else "helper"
+                self.calls.append(self.row(stmt, stmt, kind, callee, loops, callee))
+            elif (runner := self.push_passed(stmt)) is not None:
+                self.rows.append(self.row(stmt, stmt, "checkpoints", runner, loops))
             if isinstance(stmt, (ast.For, ast.While)):
                 place = self.places[stmt.lineno]
                 self.block(stmt.body, loops + ((place[0], place[1]),))
@@ -217,6 +218,14 @@ class _Walker:
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.args \
                 and isinstance(value.args[0], ast.Name) and value.args[0].id in self.tapes:
             return value.func.id
+        return None
+
+    def push_passed(self, stmt) -> str | None:
+        """The function a call hands the push to (a checkpointed loop's runner)."""
+        value = stmt.value if isinstance(stmt, (ast.Assign, ast.Expr)) else None
+        if isinstance(value, ast.Call) and any(isinstance(a, ast.Name) and a.id in self.pushes
+                                               for a in value.args):
+            return ast.unparse(value.func)
         return None
 
     def classify(self, pushed, stmts: list, k: int, loops: tuple) -> Saved:
@@ -287,32 +296,18 @@ def measure(table: SavedTable, source: str, namespace: dict, filename: str,
 
     The module is run again from ``source`` in a copy of ``namespace`` where the tape
     class counts what is appended, by the line of the generated code that appends it;
-    a helper row gets the number of calls and everything pushed inside them.
+    a helper row gets the number of calls and everything pushed inside them, a
+    checkpointed loop's row everything pushed inside it. The entry's own tape (the first
+    made) also records how full it gets.
     """
     from .runtime import Tape
-    direct, inclusive, calls = {}, {}, {}
-
-    class CountingTape(Tape):
-        __slots__ = ()
-
-        def append(self, value, _getframe=sys._getframe) -> None:
-            size = payload_bytes(value)
-            frame = _getframe(1)
-            key = (frame.f_code.co_name, frame.f_lineno)
-            count, total = direct.get(key, (0, 0))
-            direct[key] = (count + 1, total + size)
-            frame = frame.f_back
-            while frame is not None:
-                if frame.f_code.co_filename == filename:
-                    key = (frame.f_code.co_name, frame.f_lineno)
-                    inclusive[key] = inclusive.get(key, 0) + size
-                frame = frame.f_back
-            list.append(self, value)
+    direct, inclusive, calls, level = {}, {}, {}, {"live": (0, 0), "peak": (0, 0)}
+    CountingTape = _counting_tape(filename, direct, inclusive, level)
 
     scope = {k: CountingTape if v is Tape else v for k, v in namespace.items()}
     scope["__name__"] = "s2sad.generated.saved"
     exec(compile(source, filename, "exec"), scope)  # noqa: S102 - s2sad's own generated code
-    for callee in {r.callee for r in table if r.kind == "helper"}:
+    for callee in {r.callee for r in table if r.callee}:
         scope[callee] = _counted(scope[callee], calls)
     entry = scope[table.entry]
     if table.split:
@@ -322,12 +317,57 @@ def measure(table: SavedTable, source: str, namespace: dict, filename: str,
     rows = []
     for r in table:
         key = (r.function, r.generated_line)
-        if r.kind == "helper":
-            rows.append(replace(r, count=calls.get(key, 0), bytes=inclusive.get(key, 0)))
+        if r.callee:
+            rows.append(replace(r, count=calls.get(key, 0),
+                                bytes=inclusive.get(key, (0, 0))[1]))
         else:
-            count, size = direct.get(key, (0, 0))
+            count, size = (inclusive if r.kind == "checkpoints" else direct).get(key, (0, 0))
             rows.append(replace(r, count=count, bytes=size))
-    return replace(table, rows=rows, measured=True)
+    return replace(table, rows=rows, measured=True, peak=level["peak"])
+
+
+def _counting_tape(filename: str, direct: dict, inclusive: dict, level: dict):
+    """A `Tape` that counts pushes by the generated line making them (``direct``) and by
+    the generated lines of the calls in progress (``inclusive``), and follows how full
+    the first tape made gets (``level``)."""
+    from .runtime import Tape
+    first = []
+
+    def add(table, key, size):
+        count, total = table.get(key, (0, 0))
+        table[key] = (count + 1, total + size)
+
+    class CountingTape(Tape):
+        __slots__ = ()
+
+        def __init__(self, items=()) -> None:
+            super().__init__(items)
+            first.append(first[0] if first else self)
+
+        def append(self, value, _getframe=sys._getframe) -> None:
+            size = payload_bytes(value)
+            frame = _getframe(1)
+            add(direct, (frame.f_code.co_name, frame.f_lineno), size)
+            frame = frame.f_back
+            while frame is not None:
+                if frame.f_code.co_filename == filename:
+                    add(inclusive, (frame.f_code.co_name, frame.f_lineno), size)
+                frame = frame.f_back
+            list.append(self, value)
+            self.level(1, size)
+
+        def pop(self, *index):
+            value = list.pop(self, *index)
+            self.level(-1, -payload_bytes(value))
+            return value
+
+        def level(self, count: int, size: int) -> None:
+            if self is first[0]:
+                live = level["live"] = (level["live"][0] + count, level["live"][1] + size)
+                if live[1] > level["peak"][1] or live[0] > level["peak"][0]:
+                    level["peak"] = max(live, level["peak"], key=lambda v: (v[1], v[0]))
+
+    return CountingTape
 
 
 def _counted(func, calls: dict):
@@ -358,9 +398,9 @@ def render(table: SavedTable) -> str:
         lines += _columns([header] + cells) if rows else []
         lines.append("")
     if table.measured:
-        count, size = table.total()
-        lines.append(f"on the tape after the primal sweep: {count} value"
-                     + "s" * (count != 1) + f", {_size(size)}")
+        count, size = table.peak
+        lines.append(f"most on the tape at once: {count} value" + "s" * (count != 1)
+                     + f", {_size(size)}")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

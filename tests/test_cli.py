@@ -363,7 +363,7 @@ def test_saved_with_args_counts_and_measures(runs):
         x, trips = np.sin(x), trips + 1
     row = next(line for line in proc.stdout.splitlines() if "np.sin" in line)
     assert row.split()[-3:] == [str(trips), str(16 * trips), "B"]
-    assert f"on the tape after the primal sweep: {trips + 1} values, {16 * trips + 8} B" \
+    assert f"most on the tape at once: {trips + 1} values, {16 * trips + 8} B" \
         in proc.stdout
 
 

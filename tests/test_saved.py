@@ -24,22 +24,22 @@ from programs import saved as progs
 HALVE = """\
 halve_value_and_grad (the derivative): 2 saves
   where        statement               saved   kind                             how often
-  saved.py:10  y = np.sin(y)           y       value restored before overwrite  each iteration of saved.py:9
-  saved.py:9   while np.sum(y) > 1.0:  trips1  loop trip count                  once
+  saved.py:12  y = np.sin(y)           y       value restored before overwrite  each iteration of saved.py:11
+  saved.py:11  while np.sum(y) > 1.0:  trips1  loop trip count                  once
 """
 
 PICK = """\
 pick_value_and_grad (the derivative): 1 save
   where        statement          saved  kind             how often  count  bytes
-  saved.py:15  if np.sum(x) > 0:  t2     branch decision  once           1    1 B
+  saved.py:17  if np.sum(x) > 0:  t2     branch decision  once           1    1 B
 
-on the tape after the primal sweep: 1 value, 1 B
+most on the tape at once: 1 value, 1 B
 """
 
 SQUARED = """\
 squared_value_and_grad (the derivative): 1 save
   where        statement    saved        kind           how often
-  saved.py:27  z = wave(x)  wave_primal  helper's tape  once
+  saved.py:29  z = wave(x)  wave_primal  helper's tape  once
 
 wave_primal (a helper's primal, on each call; its saves go on the caller's tape): 1 save
   where  statement      saved  kind                     how often
@@ -49,14 +49,14 @@ wave_primal (a helper's primal, on each call; its saves go on the caller's tape)
 STEPS = """\
 steps_value_and_grad (the derivative): 2 saves
   where        statement     saved        kind             how often                      count  bytes
-  saved.py:34  x = wave(x)   wave_primal  helper's tape    each iteration of saved.py:33      3   48 B
-  saved.py:33  while k < n:  trips1       loop trip count  once                               1    8 B
+  saved.py:36  x = wave(x)   wave_primal  helper's tape    each iteration of saved.py:35      3   48 B
+  saved.py:35  while k < n:  trips1       loop trip count  once                               1    8 B
 
 wave_primal (a helper's primal, on each call; its saves go on the caller's tape): 1 save
   where  statement      saved  kind                     how often  count  bytes
   -      (a parameter)  a      value the adjoint reads  once           3   48 B
 
-on the tape after the primal sweep: 4 values, 56 B
+most on the tape at once: 4 values, 56 B
 """
 
 
@@ -94,13 +94,13 @@ def test_counts_follow_the_data(x):
     assert by_kind["overwritten"].count == trips
     assert by_kind["overwritten"].bytes == trips * x.nbytes
     assert by_kind["trips"].count == 1
-    assert table.total() == (trips + 1, trips * x.nbytes + 8)
+    assert table.peak == (trips + 1, trips * x.nbytes + 8)
 
 
 def test_the_row_carries_the_source_location():
     row = next(r for r in s2sad.saved(s2sad.grad(progs.halve)) if r.kind == "overwritten")
-    assert (row.file, row.line, row.text) == ("saved.py", 10, "y = np.sin(y)")
-    assert row.loops == (("saved.py", 9),)
+    assert (row.file, row.line, row.text) == ("saved.py", 12, "y = np.sin(y)")
+    assert row.loops == (("saved.py", 11),)
     assert row.value == "y"
 
 
@@ -111,7 +111,7 @@ def test_measured_total_is_the_tape_of_the_primal():
     table = s2sad.saved(pullback, x)
     tape = Tape()
     pullback.__s2sad__.entry[0](tape, x)
-    assert table.total() == (len(tape), sum(payload_bytes(v) for v in tape))
+    assert table.peak == (len(tape), sum(payload_bytes(v) for v in tape))
     assert table.split
 
 
@@ -128,6 +128,24 @@ def test_listing_of_a_derivative_loaded_from_the_cache(monkeypatch):
     df = s2sad.grad(progs.halve)
     assert df.__s2sad__.path is not None
     assert str(s2sad.saved(df, x)) == first
+
+
+def test_checkpointed_loop_stores_less():
+    x, n = np.linspace(0.1, 1.0, 16), 400
+    everything = s2sad.saved(s2sad.grad(progs.relax), x, n)
+    checkpointed = s2sad.saved(s2sad.grad(progs.relax_checkpointed), x, n)
+    assert "checkpoints" in {row.kind for row in checkpointed}
+    assert everything.peak[1] >= n * x.nbytes  # each iteration's x, at least
+    assert checkpointed.peak[1] < everything.peak[1] / 4
+
+
+def test_checkpointed_helper_is_taped_in_the_adjoint():
+    x = np.array([0.5, 1.5])
+    table = s2sad.saved(s2sad.grad(progs.calls_checkpointed), x)
+    row = next(r for r in table if r.function == table.entry)
+    assert (row.kind, row.callee, row.text, row.count) == (
+        "recomputed", row.callee, "y = wave_again(x)", 1)
+    assert row.bytes == 2 * x.nbytes  # its argument and sin(a), one call at a time
 
 
 def test_a_derivative_that_saves_nothing():

@@ -3,6 +3,8 @@ without (tests/test_saved.py pins the listing down)."""
 
 import numpy as np
 
+import s2sad
+
 
 def halve(x):
     y = x
@@ -34,3 +36,25 @@ def steps(x, n):
         x = wave(x)
         k = k + 1
     return x
+
+
+def relax(x, n):
+    for t in range(n):
+        x = np.sin(x) * 0.9 + 0.1 * x
+    return x.sum()
+
+
+def relax_checkpointed(x, n):
+    for t in s2sad.checkpointed(range(n)):
+        x = np.sin(x) * 0.9 + 0.1 * x
+    return x.sum()
+
+
+@s2sad.checkpoint
+def wave_again(a):
+    return np.sin(a) * a
+
+
+def calls_checkpointed(x):
+    y = wave_again(x)
+    return np.sum(y)
