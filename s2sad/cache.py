@@ -214,6 +214,11 @@ class _NotPlain(Exception):
 
 def _read_entry(path: Path) -> str:
     """The text of an entry, never through a symbolic link (O_NOFOLLOW)."""
+    return _read_private(path).decode("utf-8")
+
+
+def _read_private(path: Path) -> bytes:
+    """The bytes of a regular file of this user, never through a symbolic link."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
@@ -226,7 +231,7 @@ def _read_entry(path: Path) -> str:
         if not stat.S_ISREG(info.st_mode) or hasattr(os, "getuid") \
                 and info.st_uid != os.getuid():
             raise _NotPlain
-        return entry.read().decode("utf-8")
+        return entry.read()
 
 
 def store(cache_dir: Path, entry_key: str, derivative, scopes, version: str) -> Path | None:
@@ -280,13 +285,16 @@ def compiled(source: str, filename: str, name: str):
     tag = sys.implementation.cache_tag
     if cache_dir is None or tag is None:
         return compile(source, filename, "exec")
-    path = cache_dir / CODE_DIR / f"{name}.{tag}.code"
+    folder = _code_folder(cache_dir)
+    if folder is None:
+        return compile(source, filename, "exec")
+    path = folder / f"{name}.{tag}.code"
     head = importlib.util.MAGIC_NUMBER + hashlib.sha256(
         filename.encode() + b"\0" + source.encode()).digest()
     try:
-        data = path.read_bytes()
-    except OSError:
-        data = b""
+        data = _read_private(path)
+    except (OSError, _NotPlain):
+        data = b""  # absent, or not a plain file of ours: compiled and written anew
     body = data[_CODE_HEAD:]
     if data[:36] == head and hashlib.sha256(body).digest() == data[36:_CODE_HEAD]:
         try:
@@ -299,9 +307,23 @@ def compiled(source: str, filename: str, name: str):
     return code
 
 
+def _code_folder(cache_dir: Path) -> Path | None:
+    """``__pycache__`` in the cache directory, made private; None if it is anything else
+    (a symbolic link, another user's, writable by others)."""
+    folder = cache_dir / CODE_DIR
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_mode & 0o022 \
+            or hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return None
+    return folder
+
+
 def _write_code(path: Path, data: bytes) -> None:
     try:
-        path.parent.mkdir(mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:

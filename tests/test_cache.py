@@ -905,3 +905,26 @@ def test_templates_load_from_compiled_code(cache_dir, monkeypatch):
     s2sad.rules.registry()
     assert [c for c in calls if str(c[1]).endswith(".py")] == []
     assert set(s2sad.rules.REGISTRY.rules) == set(first.rules)
+
+
+def test_compiled_code_behind_a_symlink_is_not_read(cache_dir, tmp_path, monkeypatch):
+    compiled_f()
+    path = code_file(cache_dir)
+    planted = tmp_path / "planted.code"
+    planted.write_bytes(path.read_bytes())  # valid content, but not the file itself
+    path.unlink()
+    path.symlink_to(planted)
+    loads = []
+    monkeypatch.setattr(cache.marshal, "loads", lambda b: loads.append(b))
+    assert compiled_f()(2) == 6
+    assert loads == []
+    assert not path.is_symlink() and path.is_file()  # replaced by a file of its own
+
+
+def test_symlinked_code_folder_is_not_used(cache_dir, tmp_path):
+    cache_dir.mkdir(mode=0o700)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (cache_dir / cache.CODE_DIR).symlink_to(elsewhere)
+    assert compiled_f()(2) == 6
+    assert list(elsewhere.iterdir()) == []
