@@ -10,6 +10,7 @@
 from .api import grad, hessian, hvp, jacobian, jvp, source, value_and_grad, vjp
 from .errors import MissingRuleError, NoSourceError, TransformError, UnsupportedConstructError
 from .pipeline import VERSION as __version__
+from .residuals import saved
 from .rules import adjoint, d, nondifferentiable, tangent
 from .runtime import grad_of, stop_gradient
 from .runtime_checkpoint import checkpoint, checkpointed
@@ -31,6 +32,7 @@ __all__ = [
     "jacobian",
     "jvp",
     "nondifferentiable",
+    "saved",
     "source",
     "stop_gradient",
     "tangent",

@@ -62,6 +62,19 @@ def resolve(node, scope: Scope):
     return MISSING
 
 
+def _dotted(node) -> str | None:
+    """``a.b.c`` for a chain of attributes of a name (what unparse gives, much faster: a
+    label is made for every call the transform classifies); None for anything else."""
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
 def _local_names(nodes, local_names: set[str]) -> list[str]:
     names: list[str] = []
     for node in nodes:
@@ -129,7 +142,7 @@ class Classifier:
         args = list(node.args) + [k.value for k in node.keywords]
         inputs = _local_names(args, self.locals)
         func = node.func
-        label = S.unparse(func)
+        label = _dotted(func) or S.unparse(func)
         if isinstance(func, gast.Name) and func.id in self.stacks:
             return Op(self.stacks[func.id], None, inputs, label)
         bound = self.bound_method(func)

@@ -12,8 +12,10 @@ warns once and keeps derivatives in memory.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import linecache
+import marshal
 import os
 import stat
 import sys
@@ -212,6 +214,11 @@ class _NotPlain(Exception):
 
 def _read_entry(path: Path) -> str:
     """The text of an entry, never through a symbolic link (O_NOFOLLOW)."""
+    return _read_private(path).decode("utf-8")
+
+
+def _read_private(path: Path) -> bytes:
+    """The bytes of a regular file of this user, never through a symbolic link."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
@@ -224,7 +231,7 @@ def _read_entry(path: Path) -> str:
         if not stat.S_ISREG(info.st_mode) or hasattr(os, "getuid") \
                 and info.st_uid != os.getuid():
             raise _NotPlain
-        return entry.read().decode("utf-8")
+        return entry.read()
 
 
 def store(cache_dir: Path, entry_key: str, derivative, scopes, version: str) -> Path | None:
@@ -257,6 +264,78 @@ def store(cache_dir: Path, entry_key: str, derivative, scopes, version: str) -> 
     return path
 
 
+CODE_DIR = "__pycache__"
+_CODE_HEAD = 4 + 32 + 32  # Python's magic number, SHA-256 of what was compiled, of the body
+
+
+def compiled(source: str, filename: str, name: str):
+    """``compile(source, filename, "exec")``, kept in the cache directory.
+
+    Compiling is most of the time it takes to load a cached derivative, and of the time
+    to load the rule templates where Python keeps no ``.pyc`` of its own
+    (``PYTHONDONTWRITEBYTECODE``, a read-only install). The code object is stored
+    marshalled (the format of Python's ``.pyc`` files) in ``__pycache__/NAME.TAG.code``
+    under a header: Python's magic number, the SHA-256 of the file name and the exact
+    source it was compiled from, and the SHA-256 of the marshalled body. It is used only
+    when all three match (this Python, this source, an undamaged body); the source is
+    the authority and has passed its own checks before it gets here. Otherwise the
+    source is compiled and the file written again (atomically, mode 0600).
+    """
+    cache_dir = directory()
+    tag = sys.implementation.cache_tag
+    if cache_dir is None or tag is None:
+        return compile(source, filename, "exec")
+    folder = _code_folder(cache_dir)
+    if folder is None:
+        return compile(source, filename, "exec")
+    path = folder / f"{name}.{tag}.code"
+    head = importlib.util.MAGIC_NUMBER + hashlib.sha256(
+        filename.encode() + b"\0" + source.encode()).digest()
+    try:
+        data = _read_private(path)
+    except (OSError, _NotPlain):
+        data = b""  # absent, or not a plain file of ours: compiled and written anew
+    body = data[_CODE_HEAD:]
+    if data[:36] == head and hashlib.sha256(body).digest() == data[36:_CODE_HEAD]:
+        try:
+            return marshal.loads(body)  # s2sad's own, checked as documented above
+        except (EOFError, ValueError, TypeError):
+            pass
+    code = compile(source, filename, "exec")
+    body = marshal.dumps(code)
+    _write_code(path, head + hashlib.sha256(body).digest() + body)
+    return code
+
+
+def _code_folder(cache_dir: Path) -> Path | None:
+    """``__pycache__`` in the cache directory, made private; None if it is anything else
+    (a symbolic link, another user's, writable by others)."""
+    folder = cache_dir / CODE_DIR
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_mode & 0o022 \
+            or hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return None
+    return folder
+
+
+def _write_code(path: Path, data: bytes) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass  # compiled code is an optimization: without it, the source is compiled again
+
+
 def entries(cache_dir: Path) -> list[Path]:
     return sorted(p for p in cache_dir.glob("*.py") if not p.name.startswith("."))
 
@@ -264,10 +343,16 @@ def entries(cache_dir: Path) -> list[Path]:
 def clear(cache_dir: Path) -> int:
     """Delete every entry (and stray temporary file); how many entries were removed."""
     removed = 0
-    for path in list(cache_dir.glob("*.py")) + list(cache_dir.glob(".*.tmp")):
+    code = cache_dir / CODE_DIR
+    for path in list(cache_dir.glob("*.py")) + list(cache_dir.glob(".*.tmp")) \
+            + list(code.glob("*.code")) + list(code.glob(".*.tmp")):
         try:
             path.unlink()
             removed += path.suffix == ".py"
         except FileNotFoundError:
             pass
+    try:
+        code.rmdir()
+    except OSError:
+        pass  # absent, or something else is in it
     return removed

@@ -16,6 +16,9 @@ examples:
   s2sad show model.py loss --wrt 0,1  the gradient of loss with respect to its first two
   s2sad show model.py loss --wrt W,b  ... or by parameter name
   s2sad show model.py loss --stages   the source after each stage of the transformer
+  s2sad show --saved model.py:loss    what the derivative of loss stores on its tape
+  s2sad show --saved model.py:loss --args "np.ones(16), 3"
+                                      ... and how much, for these arguments
   s2sad cache info                    where the cache is, how many entries, how big
   s2sad cache clear                   delete every cached derivative
 """
@@ -49,6 +52,24 @@ def import_file(path: str):
     return module
 
 
+def split_target(file: str, function: str | None) -> tuple[str, str | None]:
+    """``model.py:loss`` -> ("model.py", "loss"), unless a file has that whole name."""
+    if function is None and ":" in file and not Path(file).is_file():
+        file, _, function = file.rpartition(":")
+    return file, function or None
+
+
+def call_arguments(module, text: str | None) -> tuple:
+    """The arguments of ``--args``: a Python expression list, evaluated in the module
+    (the user's own command line, like the file ``show`` already imports and runs)."""
+    if text is None:
+        return ()
+    try:
+        return eval(f"({text.strip().rstrip(',')},)", vars(module))
+    except Exception as exc:
+        raise CommandError(f"--args {text!r}: {type(exc).__name__}: {exc}") from exc
+
+
 def functions_of(module, name: str | None) -> list:
     if name is not None:
         func = getattr(module, name, None)
@@ -79,11 +100,20 @@ def show(args) -> int:
     from s2sad import pipeline
     from s2sad.api import _compile, _wrt_names
     kind = "jvp" if args.mode == "forward" else "value_and_grad"
-    module = import_file(args.file)
+    file, function = split_target(args.file, args.function)
+    if args.saved and (args.stages or args.mode == "forward"):
+        raise CommandError("--saved lists what a reverse-mode derivative stores; it does "
+                           "not combine with --stages or --mode forward")
+    if args.args is not None and not args.saved:
+        raise CommandError("--args goes with --saved")
+    module = import_file(file)
+    arguments = call_arguments(module, args.args)
     failures = 0
-    for func in functions_of(module, args.function):
+    for func in functions_of(module, function):
         try:
-            if args.stages:
+            if args.saved:
+                text = saved_listing(s2sad, func, args, arguments)
+            elif args.stages:
                 names, _ = _wrt_names(func, parse_wrt(args.wrt))
                 trace: list = []
                 pipeline.derive(func, names, kind, optimize=not args.no_optimize, trace=trace)
@@ -105,6 +135,22 @@ def show(args) -> int:
     return 1 if failures else 0
 
 
+def saved_listing(s2sad, func, args, arguments: tuple) -> str:
+    """What the derivative of ``func`` stores (counted on ``arguments``, if any)."""
+    df = s2sad.grad(func, wrt=parse_wrt(args.wrt), optimize=not args.no_optimize)
+    if not arguments:
+        return str(s2sad.saved(df)) + "\n"
+    try:
+        return str(s2sad.saved(df, *arguments)) + "\n"
+    except s2sad.TransformError:
+        raise
+    except Exception as exc:  # the user's code, run on the user's arguments
+        if args.debug:
+            traceback.print_exc()
+        raise ValueError(f"running the derivative on --args failed: "
+                         f"{type(exc).__name__}: {exc}") from exc
+
+
 def cache_command(args) -> int:
     from s2sad import cache
     path = cache.directory()
@@ -115,7 +161,10 @@ def cache_command(args) -> int:
         return 0
     files = cache.entries(path)
     size = sum(f.stat().st_size for f in files)
-    print(f"location: {path}\nentries:  {len(files)}\nbytes:    {size}")
+    code = sorted((path / cache.CODE_DIR).glob("*.code"))
+    print(f"location: {path}\nentries:  {len(files)}\nbytes:    {size}\n"
+          f"compiled: {len(code)} files, {sum(f.stat().st_size for f in code)} bytes "
+          f"(in {cache.CODE_DIR}/)")
     return 0
 
 
@@ -128,7 +177,8 @@ def parser() -> argparse.ArgumentParser:
     sh = commands.add_parser("show", help="print the derivative source of functions in a file",
                              epilog=EXAMPLES,
                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    sh.add_argument("file", help="a Python file; it is imported as a module")
+    sh.add_argument("file", help="a Python file (FILE.py, or FILE.py:FUNCTION); it is "
+                                 "imported as a module")
     sh.add_argument("function", nargs="?", help="one function (default: every top-level one)")
     sh.add_argument("--wrt", help="parameters to differentiate: indices or names, comma "
                                   "separated (default: 0)")
@@ -137,6 +187,11 @@ def parser() -> argparse.ArgumentParser:
     sh.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     sh.add_argument("--stages", action="store_true",
                     help="print the source after each pipeline stage")
+    sh.add_argument("--saved", action="store_true",
+                    help="list what the derivative stores on its tape, where and how often")
+    sh.add_argument("--args", help="with --saved: arguments to run the derivative on (a "
+                                   "Python expression list, evaluated in the file's module), "
+                                   "to count the values stored and their bytes")
     sh.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                     help="show full tracebacks on errors")
     ca = commands.add_parser("cache", help="inspect or clear the derivative cache")

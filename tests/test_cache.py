@@ -211,7 +211,11 @@ def child_command(mod_dir, mod_name, func_name="f", wrt=0, args=([0.3, -0.7, 1.1
 
 
 def child_env(cache_path, seed="0"):
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED=str(seed))
+    # the s2sad of this checkout, not whichever one is installed
+    root = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED=str(seed),
+               PYTHONPATH=path)
     env[cache.ENV] = str(cache_path)
     return env
 
@@ -234,7 +238,14 @@ def run_child(cache_path, mod_dir, mod_name, seed="0", **kwargs) -> dict:
 
 
 def snapshot(path: Path) -> dict:
-    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(path.iterdir())}
+    """Every file under ``path`` (entries, and their compiled code in __pycache__)."""
+    return {p.relative_to(path).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def top_level(path: Path) -> list[str]:
+    """The names in the cache directory, but for the compiled code's folder."""
+    return [p.name for p in path.iterdir() if p.name != cache.CODE_DIR]
 
 
 # ---------------------------------------------------------------------------------------
@@ -364,7 +375,10 @@ def fresh_runs(tmp_path_factory):
 def test_second_process_loads_from_the_cache(fresh_runs):
     base, src, name, results = fresh_runs
     before = snapshot(base / "a")
-    assert len(before) == 1 and results["a"]["path"] == str(base / "a" / next(iter(before)))
+    entries = [name for name in before if "/" not in name]
+    assert len(entries) == 1 and results["a"]["path"] == str(base / "a" / entries[0])
+    assert f"{cache.CODE_DIR}/{Path(entries[0]).stem}.{sys.implementation.cache_tag}.code" \
+        in before  # its compiled code, which the next process uses as it is
     result = run_child(base / "a", src, name, seed="3", wrt=[0, 1], args=FRESH_ARGS,
                        options={"no_derive": True})
     assert result["path"] == results["a"]["path"]
@@ -598,7 +612,7 @@ def test_damaged_entry_is_detected_not_run_and_regenerated(kind, cache_dir, make
     body, _ = assert_valid_entry(path)  # regenerated in place
     assert body == good_body and "open(" not in body
     assert df.__s2sad__.path == path
-    assert [p.name for p in cache_dir.iterdir()] == [path.name]
+    assert top_level(cache_dir) == [path.name]
 
 
 @pytest.mark.parametrize("trailer", ["[1]", '"s2sad"', "42"])
@@ -658,7 +672,7 @@ def test_eight_processes_at_once(tmp_path):
         out, err = proc.communicate(timeout=120)
         results.append(finish(out, err, proc.returncode))
     assert len({r["path"] for r in results}) == 1
-    assert [p.name for p in where.iterdir()] == [Path(results[0]["path"]).name]
+    assert top_level(where) == [Path(results[0]["path"]).name]
     assert_valid_entry(Path(results[0]["path"]))
     for r in results[1:]:
         assert r["grad"] == results[0]["grad"]
@@ -812,3 +826,105 @@ def test_function_exec_from_a_string_has_no_source(cache_dir):
     assert "define it in a file" in str(info.value)
     assert "g" in str(info.value)
     assert not cache_dir.exists() or py_entries(cache_dir) == []
+
+
+# ---------------------------------------------------------------------------------------
+# compiled code kept beside the entries (cache.compiled)
+
+
+CODE_SOURCE = "def f(x):\n    return 3 * x\n"
+
+
+def compiled_f(source=CODE_SOURCE, filename="/somewhere/entry.py"):
+    scope = {}
+    exec(cache.compiled(source, filename, "entry"), scope)  # noqa: S102 - the test's own
+    return scope["f"]
+
+
+def code_file(cache_dir: Path) -> Path:
+    return cache_dir / cache.CODE_DIR / f"entry.{sys.implementation.cache_tag}.code"
+
+
+def test_compiled_code_is_kept_and_reused(cache_dir, monkeypatch):
+    assert compiled_f()(2) == 6
+    path = code_file(cache_dir)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    calls = []
+    real = compile
+    monkeypatch.setattr("builtins.compile", lambda *a, **k: calls.append(a) or real(*a, **k))
+    assert compiled_f()(2) == 6
+    assert calls == []  # read back, not compiled again
+    assert compiled_f().__code__.co_filename == "/somewhere/entry.py"
+
+
+@pytest.mark.parametrize("change", ["source", "filename", "magic", "body", "digest",
+                                    "truncated", "empty"])
+def test_compiled_code_that_does_not_match_is_compiled_again(change, cache_dir, monkeypatch):
+    compiled_f()
+    path = code_file(cache_dir)
+    data = bytearray(path.read_bytes())
+    source, filename = CODE_SOURCE, "/somewhere/entry.py"
+    if change == "source":
+        source = CODE_SOURCE.replace("3", "4")
+    elif change == "filename":
+        filename = "/elsewhere/entry.py"
+    elif change == "magic":
+        data[0] ^= 0xFF
+    elif change == "body":
+        data[-3] ^= 0xFF  # damage that marshal might not notice: the digest does
+    elif change == "digest":
+        data[40] ^= 0xFF
+    elif change == "truncated":
+        data = data[:len(data) // 2]
+    else:
+        data = bytearray()
+    path.write_bytes(bytes(data))
+    loads = []
+    monkeypatch.setattr(cache.marshal, "loads", lambda b: loads.append(b))
+    f = compiled_f(source, filename)
+    assert loads == []  # nothing that failed a check was unmarshalled
+    assert f(2) == (8 if change == "source" else 6)
+    assert f.__code__.co_filename == filename
+    assert path.read_bytes() != bytes(data)  # written again
+
+
+def test_templates_load_from_compiled_code(cache_dir, monkeypatch):
+    """The rule templates are compiled once per cache, not once per process."""
+    monkeypatch.setattr(s2sad.rules, "REGISTRY", s2sad.rules.Registry())
+    monkeypatch.setattr(s2sad.rules, "_loaded", False)
+    s2sad.rules.registry()
+    kept = sorted(p.name for p in (cache_dir / cache.CODE_DIR).glob("s2sad.templates.*"))
+    assert len(kept) == len([p for p in s2sad.rules._template_dir().glob("[!_]*.py")])
+    first = s2sad.rules.REGISTRY
+    monkeypatch.setattr(s2sad.rules, "REGISTRY", s2sad.rules.Registry())
+    monkeypatch.setattr(s2sad.rules, "_loaded", False)
+    calls = []
+    real = compile
+    monkeypatch.setattr("builtins.compile", lambda *a, **k: calls.append(a) or real(*a, **k))
+    s2sad.rules.registry()
+    assert [c for c in calls if str(c[1]).endswith(".py")] == []
+    assert set(s2sad.rules.REGISTRY.rules) == set(first.rules)
+
+
+def test_compiled_code_behind_a_symlink_is_not_read(cache_dir, tmp_path, monkeypatch):
+    compiled_f()
+    path = code_file(cache_dir)
+    planted = tmp_path / "planted.code"
+    planted.write_bytes(path.read_bytes())  # valid content, but not the file itself
+    path.unlink()
+    path.symlink_to(planted)
+    loads = []
+    monkeypatch.setattr(cache.marshal, "loads", lambda b: loads.append(b))
+    assert compiled_f()(2) == 6
+    assert loads == []
+    assert not path.is_symlink() and path.is_file()  # replaced by a file of its own
+
+
+def test_symlinked_code_folder_is_not_used(cache_dir, tmp_path):
+    cache_dir.mkdir(mode=0o700)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (cache_dir / cache.CODE_DIR).symlink_to(elsewhere)
+    assert compiled_f()(2) == 6
+    assert list(elsewhere.iterdir()) == []

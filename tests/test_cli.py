@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 MODEL = """\
@@ -51,6 +52,16 @@ def bad(x):
     return y
 """
 
+LOOPS = """\
+import numpy as np
+
+
+def settle(x):
+    while np.sum(x) > 1.0:
+        x = np.sin(x)
+    return np.sum(x)
+"""
+
 # name -> arguments after ``python -m s2sad`` (run from the work directory)
 COMMANDS = {
     "good": ["show", "model.py", "good"],
@@ -72,13 +83,24 @@ COMMANDS = {
     "unknown mode": ["show", "model.py", "good", "--mode", "sideways"],
     "color always": ["show", "model.py", "good", "--color", "always"],
     "color never": ["show", "model.py", "good", "--color", "never"],
+    "saved": ["show", "--saved", "loops.py:settle"],
+    "saved args": ["show", "--saved", "loops.py", "settle", "--args", "np.array([1.0, 2.0])"],
+    "saved bad args": ["show", "--saved", "loops.py:settle", "--args", "np.ones(2), 3"],
+    "saved forward": ["show", "--saved", "loops.py:settle", "--mode", "forward"],
+    "args alone": ["show", "loops.py:settle", "--args", "1.0"],
     "help": ["--help"],
     "show help": ["show", "--help"],
 }
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def s2sad_env(cache_dir: Path) -> dict:
-    env = dict(os.environ, S2SAD_CACHE_DIR=str(cache_dir), PYTHONDONTWRITEBYTECODE="1")
+    # the s2sad of this checkout, not whichever one is installed
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, S2SAD_CACHE_DIR=str(cache_dir), PYTHONDONTWRITEBYTECODE="1",
+               PYTHONPATH=path)
     env.pop("NO_COLOR", None)
     return env
 
@@ -93,6 +115,7 @@ def work(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("cli")
     (path / "model.py").write_text(MODEL)
     (path / "mixed.py").write_text(MIXED)
+    (path / "loops.py").write_text(LOOPS)
     return path
 
 
@@ -314,3 +337,44 @@ def test_help_shows_examples(runs):
         assert "s2sad show model.py loss --wrt 0,1" in out
         assert "s2sad show model.py loss --stages" in out
         assert "s2sad cache clear" in out
+
+
+# ---------------------------------------------------------------------------------------
+# show --saved
+
+
+def test_saved_lists_what_the_derivative_stores(runs):
+    proc = runs["saved"]
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "settle_value_and_grad (the derivative): 2 saves"
+    assert re.fullmatch(r"  loops.py:6 +x = np.sin\(x\) +x +value restored before overwrite +"
+                        r"each iteration of loops.py:5", lines[2]), lines[2]
+    assert re.fullmatch(r"  loops.py:5 +while np.sum\(x\) > 1.0: +\w+ +loop trip count +once",
+                        lines[3]), lines[3]
+    assert "bytes" not in proc.stdout
+
+
+def test_saved_with_args_counts_and_measures(runs):
+    proc = runs["saved args"]
+    assert proc.returncode == 0, proc.stderr
+    x, trips = np.array([1.0, 2.0]), 0
+    while np.sum(x) > 1.0:
+        x, trips = np.sin(x), trips + 1
+    row = next(line for line in proc.stdout.splitlines() if "np.sin" in line)
+    assert row.split()[-3:] == [str(trips), str(16 * trips), "B"]
+    assert f"most on the tape at once: {trips + 1} values, {16 * trips + 8} B" \
+        in proc.stdout
+
+
+def test_saved_with_wrong_args_is_a_one_line_error(runs):
+    proc = runs["saved bad args"]
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("# settle: error: running the derivative on --args failed: "
+                                  "TypeError"), proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_saved_refuses_forward_mode_and_args_alone(runs):
+    assert_clean_error(runs["saved forward"], "--saved", "--mode forward")
+    assert_clean_error(runs["args alone"], "--args goes with --saved")

@@ -8,8 +8,6 @@ statement). The result is described in `anf`'s docstring.
 
 from __future__ import annotations
 
-import copy
-
 import gast
 
 from .. import syntax as S
@@ -22,7 +20,7 @@ from .inline import lift
 
 def normalize(node: gast.FunctionDef, filename: str, namer: Namer | None = None):
     """The core-language form of ``node`` (a copy) and the `Namer` that made its names."""
-    node = copy.deepcopy(node)
+    node = S.clone(node)
     namer = namer or Namer(S.all_names(node))
     node = desugar(node, namer, filename)
     nested = lift(node, namer, filename,

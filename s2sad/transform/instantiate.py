@@ -51,24 +51,23 @@ def bind_arguments(template, result: str, args: list, keywords: dict, where) -> 
     return bound
 
 
-class _Rewrite(gast.NodeTransformer):
+class _Rewrite:
+    """One template expression for one call site (see `instantiate`), as a `S.rebuild`
+    callback: parameters, ``d[...]``, temporaries and the template's globals replaced."""
+
     def __init__(self, bound, grad_of, temps, bind) -> None:
         self.bound, self.grad_of, self.temps, self.bind = bound, grad_of, temps, bind
 
-    def visit_Subscript(self, node):
-        if isinstance(node.value, gast.Name) and node.value.id == "d":
-            param = node.slice.id
-            return self.grad_of(self.bound[param])
-        return self.generic_visit(node)
-
-    def visit_Name(self, node):
+    def __call__(self, node):
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                and node.value.id == "d":
+            return self.grad_of(self.bound[node.slice.id])
+        if not isinstance(node, gast.Name):
+            return None
         if node.id in self.bound:
             return S.substitute(self.bound[node.id], {})
-        if node.id in self.temps:
-            return gast.Name(id=self.temps[node.id], ctx=node.ctx, annotation=None,
-                             type_comment=None)
-        return gast.Name(id=self.bind(node.id), ctx=node.ctx, annotation=None,
-                         type_comment=None)
+        ident = self.temps[node.id] if node.id in self.temps else self.bind(node.id)
+        return gast.Name(id=ident, ctx=node.ctx, annotation=None, type_comment=None)
 
 
 def instantiate(template, bound: dict, wanted: set[str], grad_of, fresh, bind) -> Instance:
@@ -84,7 +83,7 @@ def instantiate(template, bound: dict, wanted: set[str], grad_of, fresh, bind) -
         if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1:
             raise TransformError(f"a template may only assign (at {template.origin})")
         target = stmt.targets[0]
-        value = _Rewrite(bound, grad_of, temps, bind).visit(S.substitute(stmt.value, {}))
+        value = S.rebuild(stmt.value, _Rewrite(bound, grad_of, temps, bind))
         if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
                 and target.value.id == "d":
             param = target.slice.id

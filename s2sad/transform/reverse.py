@@ -279,7 +279,7 @@ class Reverse(FunctionTransform):
         self.uses_stack = True
         primal_call = gast.Call(func=S.name(spec.primal),
                                 args=[S.name(self.stack)] + args, keywords=call.keywords)
-        primal, adjoint = [S.assign(target, primal_call)], []
+        primal, adjoint = [S.located(S.assign(target, primal_call), S.line(stmt))], []
         if getattr(op.key, CHECKPOINT_FLAG, False):  # @s2sad.checkpoint: taped in the adjoint
             primal, adjoint = [stmt], [S.expr_stmt(primal_call)]
         grad = self.namer.grad(target)
