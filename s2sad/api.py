@@ -208,6 +208,17 @@ def _numbers(params, args) -> tuple:
     of shape () (broadcasting bookkeeping goes away), and the classes of object arguments
     (their methods are transformed) and of array arguments (`shapes` relates the shapes of
     the variables to theirs)."""
+    numbers, arrays = [], []
+    for p, a in zip(params, args):  # the common case first: numbers and arrays only
+        kind = type(a)
+        if kind is float or kind is int or kind is np.ndarray and a.ndim == 0:
+            numbers.append(p)
+        elif kind is np.ndarray:
+            arrays.append(p)
+        else:
+            break
+    else:
+        return frozenset(numbers), tuple((p, np.ndarray) for p in arrays)
     numbers = frozenset(p for p, a in zip(params, args)
                         if type(a) is float or type(a) is int or isinstance(a, np.generic)
                         or isinstance(a, np.ndarray) and a.ndim == 0)
