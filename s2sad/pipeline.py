@@ -237,7 +237,7 @@ def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimiz
                       numbers, f.shapes, final)
         seeded = {rev.namer.grad(ret.id)} if isinstance(ret, gast.Name) \
             and act.active(ret.id) else set()
-        if len(names) == 1 and seeded and f.shapes.get(ret.id) == SCALAR:
+        if top and len(names) == 1 and seeded and f.shapes.get(ret.id) == SCALAR:
             rev.ones = set(seeded)  # the seed of a number is 1
         record: list = []
         primal, adjoint, zs = rev.block(body, set(seeded), record)
@@ -305,6 +305,7 @@ def bind_free_names(module: ModuleBuilder, core, parsed, scope_index: int):
         bound = module.bind_free(ident, scope_index, avoid=local_names)
         if bound != ident:
             renames[ident] = bound
+            parsed.scope.renamed[bound] = ident  # the analyses still resolve it
     return S.substitute(core, renames) if renames else core
 
 
