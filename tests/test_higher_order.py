@@ -149,7 +149,8 @@ def _autograd_version(name):
     return namespace[name]
 
 
-CALLING = ["nested", "loop_of_helpers", "helpers_in_branches", "recursive", "keywords"]
+CALLING = ["nested", "loop_of_helpers", "helpers_in_branches", "recursive", "keywords",
+           "scalar_helper"]
 X3, W3 = np.array([0.3, -0.4, 0.2]), np.array([0.7, 0.2, -0.5])
 
 
@@ -235,3 +236,12 @@ def test_first_derivative_through_a_helper_drawing_random_numbers():
     np.random.seed(3)
     keep = np.random.rand(8) > 0.5
     np.testing.assert_array_equal(g, 2 * x * keep)
+
+
+@pytest.mark.parametrize("x", [0.7, -1.3])
+def test_second_derivative_of_a_number_through_helpers(x):
+    expected = 12.0 * x + 0.75 * x
+    assert s2sad.grad(s2sad.grad(higher_calls.cubes))(x) == pytest.approx(expected, rel=1e-12)
+    assert s2sad.hessian(higher_calls.cubes)(x) == pytest.approx(expected, rel=1e-12)
+    _, t = s2sad.jvp(s2sad.grad(higher_calls.cubes), (x,), (1.0,))
+    assert t == pytest.approx(expected, rel=1e-12)

@@ -78,3 +78,19 @@ def wave(v):
 
 def passes_function(x, fn):
     return apply(fn, x) + np.sum(fn(x * x))  # a function passed in, and on to a helper
+
+
+def energy(v, w):
+    return np.sum(np.sin(v) * w) ** 2  # a number: its adjoint's seed is a parameter
+
+
+def scalar_helper(x, w):
+    return energy(x, w) * energy(w, x * x)
+
+
+def cube(a):
+    return a * a * a
+
+
+def cubes(x):
+    return cube(x) * 2.0 + cube(x * 0.5)  # 2 x^3 + x^3 / 8 on Python floats
