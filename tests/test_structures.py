@@ -61,7 +61,7 @@ def test_object_with_methods():
     with pytest.raises(TypeError, match="call it once"):
         s2sad.source(df)  # its code depends on the class of model
     df(model, X)
-    assert "def Dense_call_adjoint(" in s2sad.source(df)
+    assert "def Dense_call_primal(" in s2sad.source(df)
 
 
 def test_training_loop_decreases_the_loss():
