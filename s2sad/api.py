@@ -33,9 +33,11 @@ _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class _Compiled:
-    def __init__(self, derivative: pipeline.Derivative, scope: dict, path=None) -> None:
+    def __init__(self, derivative: pipeline.Derivative, scope: dict, path=None,
+                 request: tuple = ()) -> None:
         self.derivative = derivative
         self.path = path
+        self.request = request  # the arguments of `_compile` that made it
         # the helper functions it was generated from, and where the caller finds them
         self.callees = [(derivative.scopes[caller] if caller >= 0 else None, expr,
                          derivative.scopes[k + 1].func)
@@ -56,6 +58,14 @@ class _Compiled:
                 return False
         return True
 
+    def joint_entry(self, k: int):
+        """Entry point ``k`` of the joint form of this derivative (the same code when no
+        helper is called): what a derivative of this derivative transforms."""
+        func, wrt, kind, optimize, kinds, joint = self.request
+        if joint or not self.derivative.callees:
+            return self.entry[k]
+        return _compile(func, wrt, kind, optimize, kinds, joint=True).entry[k]
+
     def refresh(self) -> None:
         """Re-read module-level data the derivative uses (a constant may have changed)."""
         for bound, scope, name in self.live:
@@ -64,24 +74,27 @@ class _Compiled:
 
 def _target(func):
     """What s2sad transforms for ``func``: a derivative s2sad made stands for the generated
-    function behind it, so derivatives of derivatives are derivatives of generated code."""
+    function behind it, so derivatives of derivatives are derivatives of generated code
+    (its joint form, where helpers keep what their adjoints read to themselves)."""
     generated = getattr(func, "__s2sad_function__", None)
     if generated is None and hasattr(func, "__s2sad_function__"):
         raise TypeError(f"{func.__qualname__} has not been called yet: its code depends on the "
                         "classes of its arguments; call it once before differentiating it")
-    return generated or func
+    joint = getattr(func, "__s2sad_joint__", None)
+    return joint() if joint is not None else generated or func
 
 
 def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool,
-             kinds: tuple | None = None) -> _Compiled:
+             kinds: tuple | None = None, joint: bool = False) -> _Compiled:
     """The derivative specialized to ``kinds`` (see `_numbers`); by default, to arrays
     for every parameter, the common case (what ``grad(f)`` makes before any call, to
-    report errors at once, and what ``s2sad show`` prints)."""
+    report errors at once, and what ``s2sad show`` prints). ``joint``: its joint form
+    (what a derivative of this derivative transforms, see `pipeline.derive`)."""
     if kinds is None:
         kinds = (frozenset(), tuple((p, np.ndarray) for p in _parameters(func)))
     func = _target(func)
     scalars, classes = kinds
-    key = (wrt, kind, optimize, scalars, classes)
+    key = (wrt, kind, optimize, scalars, classes, joint)
     try:
         per_func = _MEMO.setdefault(func, {})
     except TypeError:
@@ -89,13 +102,15 @@ def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool,
     if key in per_func and not per_func[key].current():
         del per_func[key]
     if key not in per_func:
-        derivative, path = _cached_derivative(func, wrt, kind, scalars, classes, optimize)
+        derivative, path = _cached_derivative(func, wrt, kind, scalars, classes, optimize,
+                                              joint)
         scope = load(derivative.source, derivative.namespace, func.__name__, path)
-        per_func[key] = _Compiled(derivative, scope, path)
+        per_func[key] = _Compiled(derivative, scope, path,
+                                  (func, wrt, kind, optimize, kinds, joint))
     return per_func[key]
 
 
-def _cached_derivative(func, wrt, kind, scalars, classes, optimize):
+def _cached_derivative(func, wrt, kind, scalars, classes, optimize, joint=False):
     """The derivative from the disk cache, or freshly generated (and then stored)."""
     cache_dir = cache.directory() if isinstance(func, types.FunctionType) else None
     entry_key = None
@@ -103,13 +118,15 @@ def _cached_derivative(func, wrt, kind, scalars, classes, optimize):
         options = {"wrt": list(wrt), "kind": kind, "scalars": sorted(scalars),
                    "classes": [[p, kinds.describe(c)] for p, c in classes],
                    "optimize": optimize}
+        if joint:
+            options["joint"] = True
         entry_key = cache.key(func, options, rules.registry_digest(), pipeline.VERSION)
     if entry_key is not None:
         found = cache.lookup(cache_dir, entry_key, func, pipeline.VERSION)
         if found is not None:
             return found
     derivative = pipeline.derive(func, wrt, kind, scalars=scalars, types=classes,
-                                 optimize=optimize)
+                                 optimize=optimize, joint=joint)
     path = None
     if entry_key is not None:
         path = cache.store(cache_dir, entry_key, derivative, derivative.scopes,
@@ -303,6 +320,8 @@ def _publish(wrapper, compiled, entry: int):
     derivatives); None until it exists."""
     wrapper.__s2sad__ = compiled
     wrapper.__s2sad_function__ = compiled.entry[entry] if compiled is not None else None
+    wrapper.__s2sad_joint__ = (lambda: compiled.joint_entry(entry)) if compiled is not None \
+        else None
     return wrapper
 
 

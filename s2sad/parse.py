@@ -34,10 +34,12 @@ class Scope:
         cells = getattr(func, "__closure__", None) or ()
         self.closure = dict(zip(code.co_freevars, cells)) if code else {}
         self.globals = getattr(func, "__globals__", {})
+        self.renamed: dict = {}  # name in the generated module -> name here (a clash)
 
     def lookup(self, ident: str):
         """The current value of a free name, or `MISSING` (`RUNTIME` is s2sad's runtime,
         for checks the transform adds)."""
+        ident = self.renamed.get(ident, ident)
         if ident == RUNTIME:
             from . import runtime
             return runtime

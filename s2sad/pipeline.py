@@ -69,7 +69,7 @@ class Derivative:
 
 def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
            scalars: frozenset = frozenset(), types: tuple = (), optimize: bool = True,
-           trace: list | None = None) -> Derivative:
+           trace: list | None = None, joint: bool = False) -> Derivative:
     """Generate the reverse-mode derivative of ``func`` with respect to parameters ``wrt``.
 
     kind "value_and_grad": one function ``(args) -> (value, grads)``;
@@ -77,13 +77,16 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
     kind "jvp": forward mode, ``(tangents..., args) -> (value, tangent)``.
     ``scalars``: parameters known to be numbers of shape () (specializes broadcasting away);
     ``types``: ``(parameter, kind)`` pairs for parameters holding objects or functions (see
-    `kinds`: a class with the kinds of its attributes), whose methods are then transformed.
+    `kinds`: a class with the kinds of its attributes), whose methods are then transformed;
+    ``joint``: helpers get joint adjoints (the form a derivative of this derivative needs,
+    see `functions.joint`) instead of primal/adjoint pairs sharing the caller's tape.
     """
-    module = ModuleBuilder(registry())
+    module = ModuleBuilder(registry(), joint=joint)
     module.scope_index(func)
+    top = None
     if kind == "vjp":
         spec = module.specialize(func, tuple(wrt), frozenset(scalars), types=tuple(types))
-        entry = (spec.primal, spec.adjoint)
+        entry, top = (spec.primal, spec.adjoint), spec
     elif kind == "jvp":
         spec = module.specialize(func, tuple(wrt), frozenset(scalars), mode="forward",
                                  types=tuple(types))
@@ -103,10 +106,12 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
                                                  (spec.scalars, spec.types),
                                                  spec.primal, trace, optimize)
         else:
+            # vjp's own pair is split (its tape lives in the pullback)
+            split = spec is top or not joint
+            names = (spec.primal, spec.adjoint) if split else (spec.adjoint,)
             module.functions += reverse_function(module, spec.func, spec.active,
-                                                 (spec.scalars, spec.types),
-                                                 (spec.primal, spec.adjoint),
-                                                 trace, optimize)
+                                                 (spec.scalars, spec.types), names,
+                                                 trace, optimize, top=spec is top)
     source = module_source(module.functions, module.origins,
                            f"{func.__qualname__} ({func.__code__.co_filename}:"
                            f"{func.__code__.co_firstlineno})", VERSION)
@@ -174,9 +179,10 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
 
 
 def refuse_helper_adjoints(func) -> None:
-    """The adjoint of a helper receives its primal's saved values through the tape, where
-    a second derivative cannot tell which of them carry derivatives (see
-    tests/test_fuzz_regressions.py): refused, rather than wrong."""
+    """A split helper adjoint receives its primal's saved values through the caller's tape,
+    where a second derivative cannot tell which of them carry derivatives. The API
+    differentiates the joint form of a derivative instead (``derive(..., joint=True)``);
+    split code reaching a second transform some other way is refused, rather than wrong."""
     generated = str(getattr(func, "__module__", "")).startswith("s2sad.generated")
     if not generated:
         return
@@ -186,12 +192,11 @@ def refuse_helper_adjoints(func) -> None:
             "supported", hint="differentiate twice a version of the function without "
                               "s2sad.checkpointed(...)")
     calls_pair = any(name.endswith("_primal") for name in func.__code__.co_names)
-    if func.__name__.endswith("_adjoint") or calls_pair:
+    if func.__name__.endswith("_primal") or calls_pair:
         raise TransformError(
             "a second derivative through a reverse-mode derivative that calls a helper "
-            f"function ({func.__name__}) is not supported yet",
-            hint="give the helper its own rules (@s2sad.adjoint and @s2sad.tangent), or "
-                 "write it into the function that calls it")
+            f"function ({func.__name__}) in split form is not supported",
+            hint="differentiate the derivative s2sad.grad returned (it knows its joint form)")
 
 
 def forward_function(module: ModuleBuilder, func, active, kinds, name, trace, optimize):
@@ -212,14 +217,17 @@ def forward_function(module: ModuleBuilder, func, active, kinds, name, trace, op
     return made
 
 
-def reverse_function(module: ModuleBuilder, func, active, kinds, names, trace, optimize):
-    """The generated function(s) for one user function: fused (one name) or split (two)."""
+def reverse_function(module: ModuleBuilder, func, active, kinds, names, trace, optimize,
+                     top: bool = True):
+    """The generated function(s) for one user function: fused (one name, ``top``), the
+    joint adjoint of a helper (one name) or split (two)."""
     refuse_helper_adjoints(func)
-    f = front(module, func, active, kinds, trace, "adjoint", len(names) == 1)
-    return reverse_front(module, f, active, names, trace, optimize)
+    f = front(module, func, active, kinds, trace, "adjoint", top and len(names) == 1)
+    return reverse_front(module, f, active, names, trace, optimize, top)
 
 
-def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimize):
+def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimize,
+                  top: bool = True):
     """`reverse_function` from the analyzed function on."""
     parsed, core, namer, local_names = f.parsed, f.core, f.namer, f.local_names
     classify, act, numbers, ret, body = f.classify, f.act, f.numbers, f.ret, f.body
@@ -229,7 +237,7 @@ def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimiz
                       numbers, f.shapes, final)
         seeded = {rev.namer.grad(ret.id)} if isinstance(ret, gast.Name) \
             and act.active(ret.id) else set()
-        if len(names) == 1 and seeded and f.shapes.get(ret.id) == SCALAR:
+        if top and len(names) == 1 and seeded and f.shapes.get(ret.id) == SCALAR:
             rev.ones = set(seeded)  # the seed of a number is 1
         record: list = []
         primal, adjoint, zs = rev.block(body, set(seeded), record)
@@ -244,7 +252,8 @@ def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimiz
     rev, sweeps, zs, _ = sweep(sweeps.reads, final_reads(core, body, record,
                                                         set() if len(names) == 1 else set(active)))
     if len(names) == 1:
-        made = [functions.fused(names[0], core, rev, sweeps, zs, list(active), ret)]
+        form = functions.fused if top else functions.joint
+        made = [form(names[0], core, rev, sweeps, zs, list(active), ret)]
     else:
         made = functions.split(names[0], names[1], core, rev, sweeps, zs, list(active), ret)
     _stage(trace, "reverse", made)
@@ -296,6 +305,7 @@ def bind_free_names(module: ModuleBuilder, core, parsed, scope_index: int):
         bound = module.bind_free(ident, scope_index, avoid=local_names)
         if bound != ident:
             renames[ident] = bound
+            parsed.scope.renamed[bound] = ident  # the analyses still resolve it
     return S.substitute(core, renames) if renames else core
 
 

@@ -27,6 +27,14 @@ def unbroadcast(g, like):
     """Sum ``g`` over the axes along which ``like`` was broadcast; shape of ``like``."""
     if type(g) is np.ndarray and type(like) is np.ndarray and g.shape == like.shape:
         return g  # the common case, first
+    if isinstance(like, dict) or isinstance(like, (tuple, list)) and len(g) == len(like):
+        # a sum of two structures' gradients (Cotangent + Cotangent), or a concatenation
+        # with an empty list, in a derivative being differentiated again: part by part
+        return g
+    if isinstance(like, (tuple, list)):
+        raise NotImplementedError(f"the gradient of a concatenation or repetition of "
+                                  f"lists ({len(g)} parts for {len(like)}) is not "
+                                  "supported yet")
     target = shape_of(like)
     shape = shape_of(g)
     if shape == target:
@@ -116,7 +124,9 @@ def cotangent(value):
 def unindex(g, like, index):
     """The gradient of ``like`` given the gradient ``g`` of ``like[index]``."""
     if isinstance(like, (tuple, list)):
-        out = [0.0] * len(like)
+        # the other parts get zeros of their shape: a helper's adjoint (or a rule) that
+        # receives this may need them shaped (matmul_adjoint, an axis of a mean)
+        out = [zeros_like(v) for v in like]
         out[index] = g
         return Cotangent(out)
     if isinstance(like, dict):
@@ -130,8 +140,9 @@ def unindex(g, like, index):
 
 
 def item(g, k):
-    """Part ``k`` of a structured gradient (zero when the whole is still zero)."""
-    if isinstance(g, (tuple, list)):
+    """Part ``k`` of a structured gradient (zero when the whole is still zero). An array is
+    the gradient of a literal a rule read as an array (``np.prod([x, y])``): its row k."""
+    if isinstance(g, (tuple, list)) or getattr(g, "ndim", 0):
         return g[k]
     return g
 
@@ -256,6 +267,8 @@ def finalize(g, like):
             names = {f.name for f in dataclasses.fields(like)}
             return dataclasses.replace(like, **{k: v for k, v in grads.items() if k in names})
         return grads
+    if np.iscomplexobj(g) and not np.iscomplexobj(like):
+        g = np.real(g)  # through complex intermediates to a real input, as autograd does
     if isinstance(like, np.generic):
         return like.dtype.type(g)
     if isinstance(like, float):
@@ -287,6 +300,15 @@ def broadcast_tangent(t, like):
     if shape_of(t) == shape:
         return t
     return np.broadcast_to(np.asarray(t, dtype=getattr(like, "dtype", None)), shape)
+
+
+def zero_tangent(x):
+    """A zero tangent for ``x``: like `zeros_like`, but a tuple or list gets a plain tuple,
+    since ``+`` of lists concatenates, and their tangents must too (a `Cotangent`, which
+    adds part by part, stays one)."""
+    if isinstance(x, (tuple, list)) and not isinstance(x, Cotangent):
+        return tuple(zero_tangent(v) for v in x)
+    return zeros_like(x)
 
 
 def _symbolic_zero(t) -> bool:

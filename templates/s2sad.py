@@ -33,6 +33,7 @@ from s2sad.runtime import (
     unattribute,
     unbroadcast,
     unindex,
+    zero_tangent,
     zeros_like,
 )
 from s2sad.runtime_checkpoint import checkpointed
@@ -40,8 +41,9 @@ from s2sad.runtime_checkpoint import checkpointed
 # Third derivatives through matrix products would need rules for the *_cotangent and
 # *_partner helpers below as well; second derivatives do not.
 
-nondifferentiable(stop_gradient, ones_like, zeros_like, count, balanced_eq, inverse_axes,
-                  Tape, shape_of, reversed, np.floor_divide, checkpointed, check_unshared)
+nondifferentiable(stop_gradient, ones_like, zeros_like, zero_tangent, count, balanced_eq,
+                  inverse_axes, Tape, shape_of, reversed, np.floor_divide, checkpointed,
+                  check_unshared)
 
 
 @adjoint(unbroadcast)

@@ -1214,23 +1214,13 @@ def helper_rebinds_parameter(source: str) -> bool:
 # there. Remove an entry when its regression test starts passing (it is strict-xfail, so
 # it will say so). S2SAD_FUZZ_KNOWN=fail makes known bugs fail like new ones.
 KNOWN_BUGS: list[Known] = [
-    Known("test_jvp_loop_over_tuple_with_constant_array", "jvp", TypeError,
-          r"'float' object is not subscriptable"),
-    Known("test_helper_rebinding_parameter_zero_cotangent_shape", "grad", ValueError,
-          r"broadcast", helper_rebinds_parameter),
-    Known("test_unused_part_of_tuple_result_matmul", "grad", ValueError,
-          r"_adjoint\n(.*\n)*.*matmul: Input operand \d+ has a mismatch",
-          helper_returns_tuple),
-    Known("test_unused_part_of_tuple_result_axis_mean", "grad", ValueError,
-          r"_adjoint\n(.*\n)*.*AxisError: axis -?\d+ is out of bounds", helper_returns_tuple),
-    Known("test_jvp_rebinding_parameter_without_tangent", "jvp", UnboundLocalError,
-          r"cannot access local variable 'd\w*'"),
 ]
 
-# Second derivatives through calls of helper functions are refused for now (a
-# TransformError, see test_hvp_through_helper_call_is_refused_not_wrong): the hvp check is
-# made only for programs without helpers while this is set.
-SKIP_HVP_THROUGH_CALLS = True
+# Second derivatives through calls of helper functions were refused (a TransformError)
+# until helpers' adjoints became joint (tests/test_fuzz_regressions.py,
+# test_hvp_through_helper_call); set this to make the hvp check only for programs without
+# helpers again.
+SKIP_HVP_THROUGH_CALLS = False
 
 
 def known_bug(stage: str, exc: BaseException, source: str = "") -> str | None:

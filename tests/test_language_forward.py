@@ -59,11 +59,7 @@ CASES = {
 
 
 # open bugs met by a case in forward mode (strict: the case must fail until it is fixed)
-FORWARD_BUGS = {
-    "list parameter": "test_jvp_rebinding_parameter_without_tangent "
-                      "(tests/test_fuzz_regressions.py): x, a constant parameter rebound in "
-                      "the loop, has no tangent before its first assignment",
-}
+FORWARD_BUGS: dict = {}
 
 
 def _grad(func, args, i):

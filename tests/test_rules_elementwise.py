@@ -421,10 +421,6 @@ def through_complex(x):
     return np.sum(np.real(np.conj(x * (1.0 + 2.0j)) * (0.5 - 1.0j)))  # -1.5 x
 
 
-@pytest.mark.xfail(strict=True, reason="a real input's gradient through complex "
-                   "intermediates stays complex: unbroadcast/finalize keep the imaginary part "
-                   "(autograd takes the real part when the input is real)")
-@pytest.mark.filterwarnings("error::numpy.exceptions.ComplexWarning")
 def test_gradient_of_real_input_through_complex_values():
     for x in (0.3, np.array([0.3, 0.7])):
         np.testing.assert_array_equal(s2sad.grad(through_complex)(x), np.full_like(x, -1.5))

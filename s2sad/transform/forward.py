@@ -29,10 +29,15 @@ def jvp_function(name: str, core, fwd: Forward, body: list, active: list[str], r
     tangent = fwd.tangent(ret)
     if isinstance(ret, gast.Name) and not fwd.act.active(ret.id) or not isinstance(
             ret, gast.Name):
-        tangent = S.call(fwd.helper("zeros_like"), ret)
+        tangent = S.call(fwd.helper("zero_tangent"), ret)
+    # a parameter without a tangent that the body rebinds to an active value: its
+    # tangent is read (flow-insensitive activity) before the body assigns it
+    constants = [p for p in S.param_names(core) if p not in active and fwd.act.active(p)]
+    start = [S.assign(fwd.namer.grad(p), S.call(fwd.helper("zero_tangent"), S.name(p)))
+             for p in constants]
     fn = S.function(name, [fwd.namer.grad(p) for p in active],
-                    body + [S.located(S.return_(S.tuple_([ret, tangent])),
-                                      S.line(core.body[-1]))])
+                    start + body + [S.located(S.return_(S.tuple_([ret, tangent])),
+                                              S.line(core.body[-1]))])
     return with_params(fn, core.args)
 
 
@@ -42,6 +47,13 @@ class Forward(FunctionTransform):
         if isinstance(atom, gast.Name) and self.act.active(atom.id):
             return S.name(self.namer.grad(atom.id))
         return S.const(0.0)
+
+    def part_tangent(self, atom):
+        """The tangent of a part of a literal: a constant array's is zeros of its shape,
+        since the literal's tangent is taken apart (``for r in (y, C)``) and indexed."""
+        if isinstance(atom, gast.Name) and not self.act.active(atom.id):
+            return S.call(self.helper("zero_tangent"), S.clone(atom))
+        return self.tangent(atom)
 
     def block(self, stmts: list) -> list:
         out: list = []
@@ -100,17 +112,18 @@ class Forward(FunctionTransform):
         if op.kind == "pop":  # the tangent was pushed after the value
             return [S.assign(grad, stmt.value), stmt]
         if not active_inputs or op.kind == "nondiff":
-            return [stmt, S.assign(grad, S.call(self.helper("zeros_like"), S.name(target)))]
+            return [stmt, S.assign(grad, S.call(self.helper("zero_tangent"), S.name(target)))]
         if op.kind == "user":
             return self.user_call(stmt, op)
         if op.kind == "atom":
             return [stmt, S.assign(grad, self.tangent(stmt.value))]
         if op.kind == "literal" and isinstance(stmt.value, gast.Dict):
             tangents = gast.Dict(keys=[S.clone(k) for k in stmt.value.keys],
-                                 values=[self.tangent(v) for v in stmt.value.values])
+                                 values=[self.part_tangent(v) for v in stmt.value.values])
             return [stmt, S.assign(grad, tangents)]
         if op.kind == "literal":
-            return [stmt, S.assign(grad, S.tuple_(self.tangent(e) for e in stmt.value.elts))]
+            return [stmt, S.assign(grad, S.tuple_(self.part_tangent(e)
+                                                  for e in stmt.value.elts))]
         rule = self.module.registry.lookup(op.key) if op.kind == "rule" else None
         if rule is None or rule.tangent is None:
             raise missing_rule(stmt.value, op, self.parsed.filename, "tangent")
@@ -126,7 +139,7 @@ class Forward(FunctionTransform):
         for _, expr in inst.contributions:
             expr = self.same_shape(fold_zeros(expr, self.is_linear), target)
             if is_zero(expr):
-                expr = S.call(self.helper("zeros_like"), S.name(target))
+                expr = S.call(self.helper("zero_tangent"), S.name(target))
             out.append(S.assign(grad, expr))
         return out
 

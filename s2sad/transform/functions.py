@@ -2,8 +2,10 @@
 
 `fused` builds one function computing the value and the gradients of the
 top-level function (``grad``, ``value_and_grad``); `split` builds a primal that
-records its tape and an adjoint that consumes it (``vjp``, and every user
-function called on active values).
+records its tape and an adjoint that consumes it (``vjp``, and every user function
+called on active values); `joint` builds the adjoint of a called function in the
+joint form of a derivative (its primal sweep again, then its adjoint sweep, with the
+cotangent of its result as a parameter), which is what a second derivative transforms.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ def _inits(names) -> list:
     return [S.assign(v, S.const(None)) for v in sorted(names)]
 
 
+def _maybe_unset(rev, sweeps, params) -> set:
+    """Locals the adjoint may read on a path where the primal did not assign them: pushed
+    ones, and those a zero gradient is made from (``zeros_like(None)`` is ``0.0``)."""
+    return (sweeps.pushed | rev.zeroed) - set(params) - rev.assigned_first
+
+
 def _returned_grads(rev, params: list[str], zs: set, shaped: bool = False):
     """The gradients of ``params``. One that stayed zero is the scalar 0.0 for the API
     (the parameter may have been rebound; finalize gives the zero its shape), and zeros in
@@ -50,7 +58,7 @@ def _returned_grads(rev, params: list[str], zs: set, shaped: bool = False):
 def fused(name: str, core, rev, sweeps, zs: set, wrt: list[str], ret) -> gast.FunctionDef:
     """``def name(params): primal; seed; adjoint; return value, grads``."""
     params = S.param_names(core)
-    body = _inits(sweeps.pushed - set(params) - rev.assigned_first)
+    body = _inits(_maybe_unset(rev, sweeps, params))
     body += _stack_setup(rev, False, True)
     body += sweeps.primal
     value = ret
@@ -72,18 +80,51 @@ def fused(name: str, core, rev, sweeps, zs: set, wrt: list[str], ret) -> gast.Fu
     return node
 
 
+def joint(name: str, core, rev, sweeps, zs: set, active: list[str], ret) -> gast.FunctionDef:
+    """``def name(dresult, params): primal sweep; adjoint sweep; return grads``: the adjoint
+    of a helper, called with the helper's own arguments, runs its primal sweep again on a
+    tape of its own (joint reversal, as Tapenade does for calls by default). What the
+    adjoint reads stays inside one function, so a derivative of this derivative sees it."""
+    dret = rev.namer.grad(ret.id) if isinstance(ret, gast.Name) else rev.namer.unique("dresult")
+    entry, grads = _entry_values(rev, core, active, zs)
+    body = _inits(_maybe_unset(rev, sweeps, S.param_names(core)))
+    body += entry + _stack_setup(rev, False, True) + sweeps.primal
+    if isinstance(ret, gast.Name) and rev.act.active(ret.id):
+        body += sweeps.adjoint
+    body.append(S.return_(S.tuple_(grads)))
+    return with_params(S.function(name, [dret], body), core.args)
+
+
+def _entry_values(rev, core, active: list[str], zs: set):
+    """``(statements, gradients)`` for a helper's adjoint: a parameter that stayed zero
+    gets zeros shaped like the argument, which the body may have rebound (``y = C``), so
+    the argument is kept under another name first."""
+    rebound = S.store_names(gast.Module(body=core.body, type_ignores=[]))
+    entry, grads = [], []
+    for p, grad in zip(active, _returned_grads(rev, active, zs, shaped=True)):
+        if p in rebound and rev.namer.grad(p) not in zs:
+            kept = rev.namer.unique(f"{p}_in")
+            entry.append(S.assign(kept, S.name(p)))
+            grad = S.call(rev.helper("zeros_like"), S.name(kept))
+        grads.append(grad)
+    return entry, grads
+
+
 def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
           active: list[str], ret) -> list[gast.FunctionDef]:
     """A primal that pushes its tape and the variables its adjoint reads, and that adjoint."""
     params = S.param_names(core)
     top_level = {s.targets[0].id for s in core.body
                  if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)}
-    grads = _returned_grads(rev, active, zs, shaped=True)
-    saved = sorted(sweeps.reads | S.load_names(S.tuple_(grads)) & set(params))
-    maybe_unset = ((set(saved) - top_level) | sweeps.pushed) - rev.assigned_first
+    entry, grads = _entry_values(rev, core, active, zs)
+    kept = {s.targets[0].id for s in entry}
+    saved = sorted(sweeps.reads | S.load_names(S.tuple_(grads)) & (set(params) | kept))
+    maybe_unset = (set(saved) - top_level - rev.assigned_first) | _maybe_unset(rev, sweeps,
+                                                                              params)
     if saved:
         rev.uses_stack = True
-    body = _inits(maybe_unset - set(params)) + _stack_setup(rev, True, True) + sweeps.primal
+    body = _inits(maybe_unset - set(params) - kept) + entry + _stack_setup(rev, True, True)
+    body += sweeps.primal
     for name in saved:
         body += S.quote(f"{rev.push}({name})")
     body.append(S.return_(ret))

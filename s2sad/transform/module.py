@@ -31,7 +31,8 @@ class Specialization:
     func: types.FunctionType
     active: tuple[str, ...]      # the parameters whose gradient is wanted
     scalars: frozenset           # the parameters known to be numbers of shape ()
-    primal: str                  # reverse: the primal that records; forward: the jvp
+    primal: str                  # reverse: the primal that records (unused when the
+                                 # helper's adjoint is joint); forward: the jvp
     adjoint: str | None
     mode: str = "reverse"
     types: tuple = ()            # (parameter, kind) of parameters holding code (`kinds`)
@@ -71,6 +72,7 @@ def resolve_recipe(recipe, scopes=()):
 @dataclass
 class ModuleBuilder:
     registry: object
+    joint: bool = False  # helpers' adjoints recompute their primal (see functions.joint)
     bindings: dict = field(default_factory=dict)
     recipes: dict = field(default_factory=dict)  # name -> recipe (None: cannot be cached)
     functions: list = field(default_factory=list)

@@ -13,7 +13,9 @@ The protocol between the two sweeps, one stack per call:
 - an ``if`` with derivative work pushes its decision after it runs;
 - a loop with derivative work pushes its iterations (a range) or trip count;
 - a user function called on active values is replaced by its primal, which
-  pushes its own tape; its adjoint pops it.
+  pushes its own tape; its adjoint pops it. In the joint form (the one a
+  derivative of this derivative is made from) the primal calls the function
+  itself, and its adjoint runs its primal sweep again on a tape of its own.
 
 Gradients that are zero so far are a fact of the transform (the set ``zs`` of
 gradient names holding a value): the first contribution assigns, later ones add.
@@ -106,6 +108,7 @@ class Reverse(FunctionTransform):
         self.tpush = namer.unique("tpush")
         self.tpop = namer.unique("tpop")
         self.uses_transfers = False
+        self.zeroed = set()  # variables whose zero gradient the adjoint makes from them
 
     # -- small pieces ---------------------------------------------------------------
     def where(self, node):
@@ -272,24 +275,34 @@ class Reverse(FunctionTransform):
         return expr.args[0] if known is not None and self.shapes.get(like) == known else expr
 
     def user_call(self, stmt, op: Op, zs: set):
+        """``t = h(args)``. Split (the default): the primal calls ``h_primal``, which pushes
+        what its adjoint needs on this function's tape, and the adjoint calls
+        ``h_adjoint(stack, dt)``, which pops it. Joint (``module.joint``): the primal calls
+        ``h`` itself and the adjoint calls ``h_adjoint(dt, args)``, which runs h's primal
+        sweep again on a tape of its own: nothing crosses between functions on a tape, so
+        a derivative of this derivative sees every value a helper's adjoint reads."""
         target = stmt.targets[0].id
         call = stmt.value
         args, bound, spec = self.call_site(stmt, op, "reverse")
-        active = spec.active
-        self.uses_stack = True
-        primal_call = gast.Call(func=S.name(spec.primal),
-                                args=[S.name(self.stack)] + args, keywords=call.keywords)
-        primal, adjoint = [S.located(S.assign(target, primal_call), S.line(stmt))], []
-        if getattr(op.key, CHECKPOINT_FLAG, False):  # @s2sad.checkpoint: taped in the adjoint
-            primal, adjoint = [stmt], [S.expr_stmt(primal_call)]
         grad = self.namer.grad(target)
         seed = S.name(grad) if grad in zs else self.zero(target)
-        parts = [self.namer.fresh("g") for _ in active]
+        parts = [self.namer.fresh("g") for _ in spec.active]
+        if self.module.joint:
+            primal, adjoint = [stmt], []
+            again = gast.Call(func=S.name(spec.adjoint), args=[seed] + S.clone(args),
+                              keywords=S.clone(call.keywords))
+        else:
+            self.uses_stack = True
+            primal_call = gast.Call(func=S.name(spec.primal),
+                                    args=[S.name(self.stack)] + args, keywords=call.keywords)
+            primal, adjoint = [S.located(S.assign(target, primal_call), S.line(stmt))], []
+            if getattr(op.key, CHECKPOINT_FLAG, False):  # @s2sad.checkpoint: taped in the adjoint
+                primal, adjoint = [stmt], [S.expr_stmt(primal_call)]
+            again = S.call(spec.adjoint, S.name(self.stack), seed)
         adjoint += [gast.Assign(targets=[S.tuple_((S.name(p, store=True) for p in parts),
                                                   store=True)],
-                                value=S.call(spec.adjoint, S.name(self.stack), seed),
-                                type_comment=None)]
-        for param, part in zip(active, parts):
+                                value=again, type_comment=None)]
+        for param, part in zip(spec.active, parts):
             adjoint.append(self.accumulate(bound.arguments[param].id, S.name(part), zs))
         return primal, adjoint
 
@@ -365,6 +378,7 @@ class Reverse(FunctionTransform):
     def materialize(self, grads: set) -> list:
         """Make gradients that are zero on this path real zeros (they are live on another)."""
         owner = {self.namer.grad(v): v for v in self.act.useful}
+        self.zeroed |= {owner[g] for g in grads}
         return [S.assign(g, self.zero(owner[g])) for g in sorted(grads)]
 
     def loop_body(self, body: list, zs: set):
