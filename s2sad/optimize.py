@@ -247,9 +247,65 @@ def inline_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> gast.Func
         if isinstance(node, gast.Name):
             counts = loads if isinstance(node.ctx, gast.Load) else stores
             counts[node.id] = counts.get(node.id, 0) + 1
+    fn.body = _reuse_block(fn.body)
+    optimize(fn)  # copies the reuse left unread
+    loads = {}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
     once = {t for t in temporaries if loads.get(t) == 1 and stores.get(t) == 1}
     fn.body = _inline_block(fn.body, once)
     return fn
+
+
+_ARITHMETIC_NODES = (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant, gast.operator,
+                     gast.unaryop, gast.Load)
+
+
+def _maybe_changed(stmt) -> set[str]:
+    if isinstance(stmt, gast.Expr) or not isinstance(stmt, gast.Assign):
+        return S.all_names(stmt)
+    return {c.func.value.id for c in gast.walk(stmt) if isinstance(c, gast.Call)
+            and isinstance(c.func, gast.Attribute) and isinstance(c.func.value, gast.Name)}
+
+
+def _reuse_block(stmts: list) -> list:
+    """Common subexpressions: ``v = a * b`` computed again, with neither ``a``, ``b`` nor
+    the earlier result reassigned in between, reads the earlier result (the adjoint often
+    recomputes a product the primal has, e.g. after multiplying by a symbolic one)."""
+    seen: dict[str, tuple[str, set]] = {}   # expression dump -> (variable, names read)
+    copies: dict[str, str] = {}             # a = b: a holds what b holds
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(stmt, field, None), list):
+                setattr(stmt, field, _reuse_block(getattr(stmt, field)))
+        written = S.store_names(stmt)
+        simple = isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name)
+        new_copy = new_entry = None
+        if simple and isinstance(stmt.value, gast.Name):
+            new_copy = (stmt.targets[0].id, copies.get(stmt.value.id, stmt.value.id))
+        elif simple and isinstance(stmt.value, (gast.BinOp, gast.UnaryOp)) \
+                and all(isinstance(n, _ARITHMETIC_NODES) for n in gast.walk(stmt.value)):
+            canonical = S.substitute(stmt.value, copies)
+            key = gast.dump(canonical)
+            if key in seen:
+                stmt.value = S.name(seen[key][0])
+            elif stmt.targets[0].id not in S.load_names(canonical):
+                new_entry = (key, (stmt.targets[0].id, S.load_names(canonical)))
+        # what this statement assigns, or may change in place (what a call made for its
+        # effect is handed: restore_part(x, ...); the object of a method: xs.append(v)),
+        # ends every fact that mentions it; then come its own
+        touched = written | _maybe_changed(stmt)
+        seen = {k: (v, reads) for k, (v, reads) in seen.items()
+                if v not in touched and not reads & touched}
+        copies = {a: b for a, b in copies.items() if a not in written and b not in written}
+        if new_entry is not None:
+            seen[new_entry[0]] = new_entry[1]
+        if new_copy is not None and new_copy[0] != new_copy[1] \
+                and new_copy[1] not in written:
+            copies[new_copy[0]] = new_copy[1]
+    return stmts
 
 
 _LOOK_BACK = 8  # statements a temporary's value may move past (bounds the work)
@@ -457,6 +513,10 @@ def _product(factors: list):
 class _Factor(gast.NodeTransformer):
     def visit_BinOp(self, node):
         self.generic_visit(node)
+        if isinstance(node.op, gast.Mult) and isinstance(node.left, gast.UnaryOp) \
+                and isinstance(node.left.op, gast.USub) and _number(node.right):
+            return gast.BinOp(left=node.left.operand, op=gast.Mult(),
+                              right=S.const(-node.right.value))  # -a * 2 -> a * -2
         if not isinstance(node.op, (gast.Add, gast.Sub)):
             return node
         left, right = _factors(node.left), _factors(node.right)

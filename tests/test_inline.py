@@ -179,3 +179,35 @@ def test_a_same_shape_loop_gradient_is_the_hand_written_one():
     np.testing.assert_allclose(df(x, 4), numgrad(lambda x: long_loop(x, 4), (x,), 0),
                                rtol=1e-6)
     assert "dx = dx * (0.1 + 0.9 * np.cos(x))" in s2sad.source(df)
+
+
+def test_a_product_computed_again_is_read_back_unless_its_operands_changed():
+    assert inlined("""
+        def f(a, b):
+            p = a * b
+            s = np.sum(p)
+            c = b
+            q = a * c
+            b = b + 1.0
+            r = a * b
+            return s, q, r
+        """, set()) == ("def f(a, b):\n    p = a * b\n    s = np.sum(p)\n"
+                        "    q = p\n    b = b + 1.0\n    r = a * b\n    return (s, q, r)")
+    # a call made for its effect may change what it is handed
+    source = """
+        def f(a, b):
+            p = a * b
+            restore_part(a, 0, 1.0)
+            q = a * b
+            return p, q
+        """
+    assert inlined(source, set()) == S.unparse(
+        gast.parse(textwrap.dedent(source)).body[0]).strip()
+
+
+def test_the_bump_gradient_reuses_the_primal_product():
+    df = s2sad.grad(bump)
+    x = np.linspace(-2.0, 2.0, 7)
+    np.testing.assert_allclose(df(x), numgrad(bump, (x,), 0), rtol=1e-6, atol=1e-9)
+    code = s2sad.source(df)
+    assert code.count("t1 * t4") == 1 and "* -2" in code
