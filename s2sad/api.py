@@ -29,7 +29,36 @@ from .runtime import (
     zeros_like,
 )
 
+# The derivatives made for each function. A derivative refers to its function again
+# (its scopes, its helpers, their module's globals), so the memo's values cannot hang
+# off a WeakKeyDictionary directly (nothing would ever be dropped): the function holds
+# its derivatives (in ``_HOLDER`` of its ``__dict__``, a cycle the collector breaks) and
+# the memo maps it to a weak reference to them.
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_HOLDER = "__s2sad_derivatives__"
+
+
+class _Derivatives(dict):
+    """The derivatives of one function, by options (a dict that weak references reach)."""
+
+
+def _memo_of(func) -> dict:
+    """The derivatives already made for ``func`` (a new, empty memo when there are none
+    or ``func`` cannot be a weak key)."""
+    try:
+        ref = _MEMO.get(func)
+    except TypeError:
+        return {}
+    found = ref() if ref is not None else None
+    if found is not None:
+        return found
+    found = _Derivatives()
+    if type(func) is types.FunctionType:
+        func.__dict__[_HOLDER] = found
+        _MEMO[func] = weakref.ref(found)
+    else:  # no __dict__ of its own (a bound method is made anew at each access)
+        _MEMO[func] = lambda: found
+    return found
 
 
 class _Compiled:
@@ -95,10 +124,7 @@ def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool,
     func = _target(func)
     scalars, classes = kinds
     key = (wrt, kind, optimize, scalars, classes, joint)
-    try:
-        per_func = _MEMO.setdefault(func, {})
-    except TypeError:
-        per_func = {}
+    per_func = _memo_of(func)
     if key in per_func and not per_func[key].current():
         del per_func[key]
     if key not in per_func:

@@ -236,12 +236,6 @@ def test_finite_differences_agree_with_the_expected_values():
 # resources
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True,
-                   reason="s2sad's memo of derivatives (api._MEMO) is a WeakKeyDictionary "
-                          "whose values hold the function again (through the parse Scope in "
-                          "Derivative.scopes), so no entry is ever dropped: every function "
-                          "differentiated stays alive with its module for the whole process "
-                          "(the fuzzer grew past 1 GB in a few thousand programs)")
 def test_derivatives_do_not_keep_their_function_alive(tmp_path):
     path = tmp_path / "gone_module.py"
     path.write_text("def f(x):\n    return x * x\n")
