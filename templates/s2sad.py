@@ -47,13 +47,13 @@ nondifferentiable(stop_gradient, ones_like, zeros_like, zero_tangent, count, bal
 
 
 @adjoint(unbroadcast)
-def unbroadcast_adjoint(y, g, like):
+def unbroadcast_adjoint(y, g, like, before=None):
     d[g] = broadcast_like(d[y], g)
 
 
 @tangent(unbroadcast)
-def unbroadcast_tangent(y, g, like):
-    d[y] = unbroadcast(d[g], like)
+def unbroadcast_tangent(y, g, like, before=None):
+    d[y] = unbroadcast(d[g], like, before)
 
 
 @adjoint(broadcast_like)
