@@ -518,7 +518,7 @@ def _forward_block(func, args, pos, out, optimize):
     for k in range(x.size):
         direction = np.zeros(x.size, dtype=x.dtype)
         direction[k] = 1
-        tangents = [np.zeros_like(a) if _differentiable(a) else None for a in args]
+        tangents = [None] * len(args)  # the other arguments are constants here
         tangents[pos] = direction.reshape(x.shape) if x.ndim else x.dtype.type(1)
         if isinstance(args[pos], float):
             tangents[pos] = 1.0

@@ -125,3 +125,33 @@ def test_object_as_keyword_only_argument():
     check_tree_grad(gx, lambda x: ob.keyword_model(x, model=model), (X,), 0)
     gm = s2sad.grad(ob.keyword_model, "model")(X, model=model)
     check_tree_grad(gm, lambda m: ob.keyword_model(X, model=m), (model,), 0)
+
+
+def apply(model, x):
+    return model(x)
+
+
+def numeric_jacobian(f, args, i, eps=1e-6):
+    """Central differences of every output element w.r.t. ``args[i]``: out.shape + x.shape."""
+    x = np.asarray(args[i], dtype=float)
+    columns = []
+    for k in range(x.size):
+        step = np.zeros(x.size)
+        step[k] = eps
+        plus, minus = list(args), list(args)
+        plus[i], minus[i] = x + step.reshape(x.shape), x - step.reshape(x.shape)
+        columns.append((np.asarray(f(*plus)) - np.asarray(f(*minus))) / (2 * eps))
+    out = np.stack(columns, axis=-1)
+    return out.reshape(out.shape[:-1] + x.shape)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("name", ["pair", "dataclass", "stack"])
+def test_jacobian_with_a_model_as_a_constant_argument(name, mode):
+    """The model (a plain object, a dataclass, with array attributes) is not
+    differentiated: forward mode gives it no tangent."""
+    model = MODELS[name]()
+    x = X[:2]
+    jac = s2sad.jacobian(apply, 1, mode=mode)(model, x)
+    np.testing.assert_allclose(jac, numeric_jacobian(apply, (model, x), 1),
+                               rtol=1e-5, atol=1e-8)
