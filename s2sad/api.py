@@ -41,6 +41,10 @@ _HOLDER = "__s2sad_derivatives__"
 class _Derivatives(dict):
     """The derivatives of one function, by options (a dict that weak references reach)."""
 
+    def __reduce__(self):
+        # a function pickled by value (cloudpickle) takes its __dict__ along: not these
+        return _Derivatives, ()
+
 
 def _memo_of(func) -> dict:
     """The derivatives already made for ``func`` (a new, empty memo when there are none

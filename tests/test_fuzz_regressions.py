@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import pickle
 import weakref
 
 import numpy as np
@@ -244,6 +245,8 @@ def test_derivatives_do_not_keep_their_function_alive(tmp_path):
     spec.loader.exec_module(module)
     assert s2sad.grad(module.f)(3.0) == 6.0
     ref = weakref.ref(module.f)
+    # a function pickled by value (cloudpickle) takes its __dict__, not its derivatives
+    assert pickle.loads(pickle.dumps(vars(module.f))) == {"__s2sad_derivatives__": {}}
     del module, spec
     gc.collect()
     assert ref() is None
