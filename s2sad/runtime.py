@@ -36,9 +36,9 @@ def unbroadcast(g, like, before=None):
         # with an empty list: part by part
         return g
     if isinstance(like, (tuple, list)):
-        if not isinstance(g, tuple):
+        if not isinstance(g, tuple) or len(g) < len(like):
             raise NotImplementedError(f"the gradient of a list of {len(like)} from "
-                                      f"{type(g).__name__} is not supported")
+                                      f"{type(g).__name__} of {np.size(g)} is not supported")
         start = len(before) if before is not None else 0
         return Cotangent(g[start:start + len(like)])
     target = shape_of(like)
@@ -466,8 +466,16 @@ def norm_jvp(t, y, x, ord=None, axis=None, keepdims=False):
 
 # -- what derivatives of derivatives need: the helpers above are differentiable too ----
 
-def broadcast_like(v, target):
-    """``v`` broadcast to the shape of ``target`` (the adjoint of `unbroadcast`)."""
+def broadcast_like(v, target, before=None):
+    """``v`` broadcast to the shape of ``target`` (the adjoint of `unbroadcast`). The
+    gradient ``v`` of an operand of a concatenation ``target`` (a structure) is placed
+    after ``before``'s parts, zeros elsewhere."""
+    if isinstance(target, (tuple, list)) and isinstance(v, tuple):
+        if len(v) == len(target):
+            return v
+        start = len(before) if before is not None else 0
+        rest = target[start + len(v):]
+        return Cotangent((*map(zeros_like, target[:start]), *v, *map(zeros_like, rest)))
     return np.broadcast_to(v, shape_of(target))
 
 

@@ -585,3 +585,16 @@ def test_grad_of_list_concatenation_and_repetition_against_numgrad(func):
     grads = s2sad.grad(func, wrt=(0, 1))(x, y)
     for k in (0, 1):
         np.testing.assert_allclose(grads[k], numgrad(func, (x, y), k), rtol=1e-6)
+
+
+def concatenated_scalars(x):
+    rows = [x] + [x * x, 3.0 * x]
+    return rows[0] * rows[1] * rows[2] + rows[2] ** 2
+
+
+def test_second_derivative_through_a_list_concatenation():
+    x, e = 0.7, 1e-4
+    second = (concatenated_scalars(x + e) - 2 * concatenated_scalars(x)
+              + concatenated_scalars(x - e)) / e ** 2
+    assert s2sad.grad(s2sad.grad(concatenated_scalars))(x) == pytest.approx(second, rel=1e-5)
+    assert s2sad.hvp(concatenated_scalars)(x, 1.0) == pytest.approx(second, rel=1e-5)
