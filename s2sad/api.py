@@ -591,7 +591,9 @@ def hvp(func: Callable, wrt=0, *, optimize: bool = True):
         if len(primals) != len(params):
             raise TypeError(f"hvp({_target(func).__qualname__}) takes the {len(params)} "
                             f"argument(s) {params} and then v")
-        tangents = [np.zeros_like(a) if _differentiable(a) else None for a in primals]
+        if gradient.__s2sad_function__ is None:  # its code depends on the argument kinds
+            gradient(*primals)
+        tangents = [None] * len(primals)  # the other arguments are constants here
         tangents[pos] = v
         return finalize(jvp(gradient, primals, tangents, optimize=optimize)[1], primals[pos])
 

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from gradcheck import numgrad
 from programs import layers
 from programs import objects as ob
 from pytrees import check_tree_grad, numeric_directional_tree, random_tangent
@@ -155,3 +156,14 @@ def test_jacobian_with_a_model_as_a_constant_argument(name, mode):
     jac = s2sad.jacobian(apply, 1, mode=mode)(model, x)
     np.testing.assert_allclose(jac, numeric_jacobian(apply, (model, x), 1),
                                rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["pair", "dataclass"])
+def test_hvp_with_a_model_as_a_constant_argument(name):
+    model, x = MODELS[name](), X[:2]
+    v = RNG.normal(size=x.shape)
+    got = s2sad.hvp(ob.loss, 1)(model, x, v)
+    e = 1e-4
+    want = (numgrad(ob.loss, (model, x + e * v), 1)
+            - numgrad(ob.loss, (model, x - e * v), 1)) / (2 * e)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
