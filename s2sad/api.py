@@ -29,7 +29,40 @@ from .runtime import (
     zeros_like,
 )
 
+# The derivatives made for each function. A derivative refers to its function again
+# (its scopes, its helpers, their module's globals), so the memo's values cannot hang
+# off a WeakKeyDictionary directly (nothing would ever be dropped): the function holds
+# its derivatives (in ``_HOLDER`` of its ``__dict__``, a cycle the collector breaks) and
+# the memo maps it to a weak reference to them.
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_HOLDER = "__s2sad_derivatives__"
+
+
+class _Derivatives(dict):
+    """The derivatives of one function, by options (a dict that weak references reach)."""
+
+    def __reduce__(self):
+        # a function pickled by value (cloudpickle) takes its __dict__ along: not these
+        return _Derivatives, ()
+
+
+def _memo_of(func) -> dict:
+    """The derivatives already made for ``func`` (a new, empty memo when there are none
+    or ``func`` cannot be a weak key)."""
+    try:
+        ref = _MEMO.get(func)
+    except TypeError:
+        return {}
+    found = ref() if ref is not None else None
+    if found is not None:
+        return found
+    found = _Derivatives()
+    if type(func) is types.FunctionType:
+        func.__dict__[_HOLDER] = found
+        _MEMO[func] = weakref.ref(found)
+    else:  # no __dict__ of its own (a bound method is made anew at each access)
+        _MEMO[func] = lambda: found
+    return found
 
 
 class _Compiled:
@@ -95,10 +128,7 @@ def _compile(func, wrt: tuple[str, ...], kind: str, optimize: bool,
     func = _target(func)
     scalars, classes = kinds
     key = (wrt, kind, optimize, scalars, classes, joint)
-    try:
-        per_func = _MEMO.setdefault(func, {})
-    except TypeError:
-        per_func = {}
+    per_func = _memo_of(func)
     if key in per_func and not per_func[key].current():
         del per_func[key]
     if key not in per_func:
@@ -492,7 +522,7 @@ def _forward_block(func, args, pos, out, optimize):
     for k in range(x.size):
         direction = np.zeros(x.size, dtype=x.dtype)
         direction[k] = 1
-        tangents = [np.zeros_like(a) if _differentiable(a) else None for a in args]
+        tangents = [None] * len(args)  # the other arguments are constants here
         tangents[pos] = direction.reshape(x.shape) if x.ndim else x.dtype.type(1)
         if isinstance(args[pos], float):
             tangents[pos] = 1.0
@@ -561,7 +591,9 @@ def hvp(func: Callable, wrt=0, *, optimize: bool = True):
         if len(primals) != len(params):
             raise TypeError(f"hvp({_target(func).__qualname__}) takes the {len(params)} "
                             f"argument(s) {params} and then v")
-        tangents = [np.zeros_like(a) if _differentiable(a) else None for a in primals]
+        if gradient.__s2sad_function__ is None:  # its code depends on the argument kinds
+            gradient(*primals)
+        tangents = [None] * len(primals)  # the other arguments are constants here
         tangents[pos] = v
         return finalize(jvp(gradient, primals, tangents, optimize=optimize)[1], primals[pos])
 

@@ -23,18 +23,24 @@ def shape_of(x) -> tuple:
     return np.shape(x)
 
 
-def unbroadcast(g, like):
-    """Sum ``g`` over the axes along which ``like`` was broadcast; shape of ``like``."""
+def unbroadcast(g, like, before=None):
+    """Sum ``g`` over the axes along which ``like`` was broadcast; shape of ``like``.
+
+    A list or tuple ``like`` is an operand of a concatenation ``x + y`` whose gradient is
+    ``g``: its own parts of ``g``, those after ``before``'s (``x``, given for ``y``).
+    """
     if type(g) is np.ndarray and type(like) is np.ndarray and g.shape == like.shape:
         return g  # the common case, first
     if isinstance(like, dict) or isinstance(like, (tuple, list)) and len(g) == len(like):
         # a sum of two structures' gradients (Cotangent + Cotangent), or a concatenation
-        # with an empty list, in a derivative being differentiated again: part by part
+        # with an empty list: part by part
         return g
     if isinstance(like, (tuple, list)):
-        raise NotImplementedError(f"the gradient of a concatenation or repetition of "
-                                  f"lists ({len(g)} parts for {len(like)}) is not "
-                                  "supported yet")
+        if not isinstance(g, tuple) or len(g) < len(like):
+            raise NotImplementedError(f"the gradient of a list of {len(like)} from "
+                                      f"{type(g).__name__} of {np.size(g)} is not supported")
+        start = len(before) if before is not None else 0
+        return Cotangent(g[start:start + len(like)])
     target = shape_of(like)
     shape = shape_of(g)
     if shape == target:
@@ -84,6 +90,19 @@ class Cotangent(tuple):
         return self  # other is the scalar zero
 
     __radd__ = __add__
+
+    def __mul__(self, count):
+        """The gradient of the operand of a repetition ``xs * count`` given this gradient
+        of the result: the sum of its ``count`` repeated parts (what the adjoint of
+        ``operator.mul``, ``d[z] * y``, computes; tuples are never scaled)."""
+        if not isinstance(count, (int, np.integer)) or isinstance(count, bool) \
+                or count <= 0 or len(self) % count:
+            return NotImplemented
+        size = len(self) // count
+        repeats = zip(*(self[k * size:(k + 1) * size] for k in range(count)))
+        return Cotangent(sum(parts[1:], parts[0]) for parts in repeats)
+
+    __rmul__ = __mul__
 
     def __repr__(self) -> str:
         return f"Cotangent{tuple.__repr__(self)}"
@@ -447,8 +466,16 @@ def norm_jvp(t, y, x, ord=None, axis=None, keepdims=False):
 
 # -- what derivatives of derivatives need: the helpers above are differentiable too ----
 
-def broadcast_like(v, target):
-    """``v`` broadcast to the shape of ``target`` (the adjoint of `unbroadcast`)."""
+def broadcast_like(v, target, before=None):
+    """``v`` broadcast to the shape of ``target`` (the adjoint of `unbroadcast`). The
+    gradient ``v`` of an operand of a concatenation ``target`` (a structure) is placed
+    after ``before``'s parts, zeros elsewhere."""
+    if isinstance(target, (tuple, list)) and isinstance(v, tuple):
+        if len(v) == len(target):
+            return v
+        start = len(before) if before is not None else 0
+        rest = target[start + len(v):]
+        return Cotangent((*map(zeros_like, target[:start]), *v, *map(zeros_like, rest)))
     return np.broadcast_to(v, shape_of(target))
 
 

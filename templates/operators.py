@@ -22,7 +22,7 @@ nondifferentiable(
 @adjoint(operator.add, np.add)
 def add(z, x, y):
     d[x] = unbroadcast(d[z], x)
-    d[y] = unbroadcast(d[z], y)
+    d[y] = unbroadcast(d[z], y, x)  # x: what comes before y in a concatenation
 
 
 @tangent(operator.add, np.add)

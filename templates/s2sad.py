@@ -47,23 +47,23 @@ nondifferentiable(stop_gradient, ones_like, zeros_like, zero_tangent, count, bal
 
 
 @adjoint(unbroadcast)
-def unbroadcast_adjoint(y, g, like):
-    d[g] = broadcast_like(d[y], g)
+def unbroadcast_adjoint(y, g, like, before=None):
+    d[g] = broadcast_like(d[y], g, before)
 
 
 @tangent(unbroadcast)
-def unbroadcast_tangent(y, g, like):
-    d[y] = unbroadcast(d[g], like)
+def unbroadcast_tangent(y, g, like, before=None):
+    d[y] = unbroadcast(d[g], like, before)
 
 
 @adjoint(broadcast_like)
-def broadcast_like_adjoint(y, v, target):
-    d[v] = unbroadcast(d[y], v)
+def broadcast_like_adjoint(y, v, target, before=None):
+    d[v] = unbroadcast(d[y], v, before)
 
 
 @tangent(broadcast_like)
-def broadcast_like_tangent(y, v, target):
-    d[y] = broadcast_like(d[v], target)
+def broadcast_like_tangent(y, v, target, before=None):
+    d[y] = broadcast_like(d[v], target, before)
 
 
 @adjoint(sum_adjoint)

@@ -1060,9 +1060,9 @@ class Loaded:
         sys.modules.pop(self.name, None)
         with contextlib.suppress(OSError):
             os.remove(self.path)
-        # s2sad's memo of derivatives keeps every function it saw alive (see
-        # test_derivatives_do_not_keep_their_function_alive); forget them, or ten thousand
-        # programs take gigabytes. (It is only a cache: other tests just recompile.)
+        # forget s2sad's memo of derivatives at once rather than at the collector's next
+        # pass (see test_derivatives_do_not_keep_their_function_alive). (It is only a
+        # cache: other tests just recompile.)
         memo = getattr(getattr(s2sad, "api", None), "_MEMO", None)
         if memo is not None:
             memo.clear()

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from gradcheck import numgrad
 from programs import layers
 from programs import objects as ob
 from pytrees import check_tree_grad, numeric_directional_tree, random_tangent
@@ -125,3 +126,44 @@ def test_object_as_keyword_only_argument():
     check_tree_grad(gx, lambda x: ob.keyword_model(x, model=model), (X,), 0)
     gm = s2sad.grad(ob.keyword_model, "model")(X, model=model)
     check_tree_grad(gm, lambda m: ob.keyword_model(X, model=m), (model,), 0)
+
+
+def apply(model, x):
+    return model(x)
+
+
+def numeric_jacobian(f, args, i, eps=1e-6):
+    """Central differences of every output element w.r.t. ``args[i]``: out.shape + x.shape."""
+    x = np.asarray(args[i], dtype=float)
+    columns = []
+    for k in range(x.size):
+        step = np.zeros(x.size)
+        step[k] = eps
+        plus, minus = list(args), list(args)
+        plus[i], minus[i] = x + step.reshape(x.shape), x - step.reshape(x.shape)
+        columns.append((np.asarray(f(*plus)) - np.asarray(f(*minus))) / (2 * eps))
+    out = np.stack(columns, axis=-1)
+    return out.reshape(out.shape[:-1] + x.shape)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("name", ["pair", "dataclass", "stack"])
+def test_jacobian_with_a_model_as_a_constant_argument(name, mode):
+    """The model (a plain object, a dataclass, with array attributes) is not
+    differentiated: forward mode gives it no tangent."""
+    model = MODELS[name]()
+    x = X[:2]
+    jac = s2sad.jacobian(apply, 1, mode=mode)(model, x)
+    np.testing.assert_allclose(jac, numeric_jacobian(apply, (model, x), 1),
+                               rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["pair", "dataclass"])
+def test_hvp_with_a_model_as_a_constant_argument(name):
+    model, x = MODELS[name](), X[:2]
+    v = RNG.normal(size=x.shape)
+    got = s2sad.hvp(ob.loss, 1)(model, x, v)
+    e = 1e-4
+    want = (numgrad(ob.loss, (model, x + e * v), 1)
+            - numgrad(ob.loss, (model, x - e * v), 1)) / (2 * e)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)

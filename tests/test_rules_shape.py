@@ -17,6 +17,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 import test_forward_rules as forward
+from gradcheck import numgrad
 from test_rules import A32, FD, ZERO, F, I, L, Row, _params, _seed, keys_in, reductions, rows
 from test_rules import run_row as reverse_run_row
 
@@ -551,18 +552,11 @@ def test_jvp_of_a_rule_of_a_list_of_arrays():
     assert s2sad.jvp(prod_of_a_list_of_arrays, (x,), (np.ones(2),))[1] == 2.0
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError, reason=(
-    "[x] * 3: operator.mul's adjoint on a list multiplies the Cotangent (tuple repetition) "
-    "and unbroadcasts it against the list, which refuses a structure of another length "
-    "(list concatenation, rows + [v], alike: see test_grad_of_a_list_concatenation)"))
 def test_grad_of_a_repeated_list():
     x = np.arange(3.0)
     np.testing.assert_allclose(s2sad.grad(repeated_list)(x), 6 * x)
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError, reason=(
-    "reverse mode, rows = rows + [v]: operator.add's adjoint unbroadcast(d[z], x) cannot "
-    "tell which part of the concatenation's gradient belongs to which operand"))
 def test_grad_of_a_list_concatenation():
     x = np.arange(3.0)
     np.testing.assert_allclose(s2sad.grad(rows_in_a_loop)(x), 2 * x)
@@ -572,3 +566,35 @@ def test_jvp_of_a_list_grown_in_a_loop():
     x = np.arange(3.0)
     _, t = s2sad.jvp(rows_in_a_loop, (x,), (np.ones(3),))
     assert t == pytest.approx(2 * np.sum(x))
+
+
+def concatenated_operands(x, y):
+    parts = [x, 2.0 * y] + [x * y, y]
+    both = (3.0 * x,) + (y,)
+    return np.sum(np.stack(parts) ** 2 * np.arange(1.0, 5.0)[:, None]) + np.sum(both[0] * both[1])
+
+
+def repeated_on_the_left(x, y):
+    parts = 2 * [x, y * y]
+    return np.sum(np.stack(parts) * np.arange(1.0, 5.0)[:, None] * x)
+
+
+@pytest.mark.parametrize("func", [concatenated_operands, repeated_on_the_left])
+def test_grad_of_list_concatenation_and_repetition_against_numgrad(func):
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.25, -0.75])
+    grads = s2sad.grad(func, wrt=(0, 1))(x, y)
+    for k in (0, 1):
+        np.testing.assert_allclose(grads[k], numgrad(func, (x, y), k), rtol=1e-6)
+
+
+def concatenated_scalars(x):
+    rows = [x] + [x * x, 3.0 * x]
+    return rows[0] * rows[1] * rows[2] + rows[2] ** 2
+
+
+def test_second_derivative_through_a_list_concatenation():
+    x, e = 0.7, 1e-4
+    second = (concatenated_scalars(x + e) - 2 * concatenated_scalars(x)
+              + concatenated_scalars(x - e)) / e ** 2
+    assert s2sad.grad(s2sad.grad(concatenated_scalars))(x) == pytest.approx(second, rel=1e-5)
+    assert s2sad.hvp(concatenated_scalars)(x, 1.0) == pytest.approx(second, rel=1e-5)
