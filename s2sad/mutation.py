@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import gast
 
 from . import syntax as S
+from .analyze import assignments
 from .errors import UnsupportedConstructError, at
 
 VIEW_METHODS = {"T", "reshape", "ravel", "view", "transpose", "swapaxes", "squeeze",
@@ -54,16 +55,6 @@ def events(stmts, path=()) -> list:
     return out
 
 
-def _defs(stmts):  # every name = value, at any depth
-    for stmt in stmts:
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            yield stmt.targets[0].id, stmt.value
-        if isinstance(stmt, gast.With):
-            continue
-        for body in ("body", "orelse"):
-            yield from _defs(getattr(stmt, body, []))
-
-
 class Memory:
     """Which memory each local may refer to (its *roots*) and what its items may refer
     to, followed statement by statement in the order of `events`. An assignment at the
@@ -74,7 +65,7 @@ class Memory:
         self.locals = local_names
         literal = (gast.Tuple, gast.List, gast.Dict)
         by_name: dict = {}
-        for name, value in _defs(node.body):
+        for name, value in assignments(node.body):
             by_name.setdefault(name, []).append(value)
         self.containers = {n for n, vs in by_name.items()
                            if all(isinstance(v, literal) for v in vs)}
