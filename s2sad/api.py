@@ -324,7 +324,8 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
         args, kwargs, named = _arguments(func, params, args, kwargs)
         for name in names:
             _check(func, name, named[name])
-        numbers = _numbers(list(named), list(named.values()))
+        numbers = _numbers(params, args) if len(named) == len(args) == len(params) \
+            and not kwargs else _numbers(list(named), list(named.values()))
         version = versions.get(numbers)
         if version is None or version.callees and not version.current():
             version = versions[numbers] = _compile(func, names, "value_and_grad", optimize,

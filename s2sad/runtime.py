@@ -266,9 +266,11 @@ def finalize(g, like):
     attribute holding an object with float attributes, a layer of a model, gets the
     gradient of that object: a dict, or an instance of its dataclass).
     """
-    if type(like) is np.ndarray and type(g) is np.ndarray and g.dtype == like.dtype \
-            and g.shape == like.shape and g.flags.writeable and g is not like:
-        return g  # the common case, first
+    if type(like) is np.ndarray:  # the common case, first
+        if type(g) is np.ndarray and g.dtype == like.dtype and g.shape == like.shape \
+                and g.flags.writeable and g is not like:
+            return g
+        return _fresh_array(g, like)
     if isinstance(like, (tuple, list)):
         g = g if isinstance(g, (tuple, list)) else [0.0] * len(like)
         parts = [finalize(a, b) for a, b in zip(g, like)]
@@ -293,13 +295,18 @@ def finalize(g, like):
     if isinstance(like, float):
         return float(g)
     if isinstance(like, np.ndarray):
-        if type(g) is np.ndarray and g.dtype == like.dtype and g.shape == like.shape \
-                and g.flags.writeable and g is not like:
-            return g
-        if shape_of(g) != like.shape:
-            g = np.broadcast_to(g, like.shape)
-        return np.array(g, dtype=like.dtype)  # a fresh, writable array the caller owns
+        return _fresh_array(g, like)
     return g
+
+
+def _fresh_array(g, like):
+    """``g`` as a fresh, writable array of the shape and dtype of ``like``, which the
+    caller owns (the real part, from complex intermediates to a real input)."""
+    if np.iscomplexobj(g) and like.dtype.kind != "c":
+        g = np.real(g)
+    if shape_of(g) != like.shape:
+        g = np.broadcast_to(g, like.shape)
+    return np.array(g, dtype=like.dtype)
 
 
 # -- helpers of the shipped templates ---------------------------------------------
