@@ -274,6 +274,19 @@ def _numbers(params, args) -> tuple:
     return numbers, classes
 
 
+# What `_signature` tells apart: argument types for which the checks and the
+# specialization (`_check`, `_numbers`) depend only on the signature.
+_PLAIN = frozenset({float, int, np.ndarray, np.float64, np.float32, np.float16})
+
+
+def _signature(args) -> tuple:
+    """The types of ``args``, arrays with their dtype and whether they are 0-d: two calls
+    with one signature of `_PLAIN` arguments pass the same checks and run the same
+    version of the derivative."""
+    return tuple([(a.dtype, a.ndim == 0) if type(a) is np.ndarray else type(a)
+                  for a in args])
+
+
 def _kind(value):
     """np.ndarray for an array; the kind (`kinds`) of an object, a function, or a
     container of them; None for anything else."""
@@ -319,8 +332,24 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
         compiled = None  # f calls methods of its arguments: their classes come with the call
     params = _parameters(func)
     versions: dict = {}
+    # The common call, every parameter given by position a float, an int or an array:
+    # its version by the arguments' signature (`_signature`), checked once.
+    fast: dict = {}
+    positions = tuple(params.index(n) for n in names) if set(names) <= set(params) else None
 
     def value_and_grad_func(*args, **kwargs):
+        if not kwargs and positions is not None:
+            version = fast.get(_signature(args))
+            if version is not None and (not version.callees or version.current()):
+                if version.live:
+                    version.refresh()
+                value, grads = version.entry[0](*args)
+                if single:
+                    return value, finalize(grads, args[positions[0]])
+                if len(positions) == 1:
+                    grads = (grads,)
+                return value, tuple([finalize(g, args[p]) for g, p in zip(grads, positions)])
+        called = args
         args, kwargs, named = _arguments(func, params, args, kwargs)
         for name in names:
             _check(func, name, named[name])
@@ -333,6 +362,9 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
             if value_and_grad_func.__s2sad__ is None:
                 _publish(value_and_grad_func, version, 0)
             value_and_grad_func.__s2sad__ = version  # source() shows what runs
+        if positions is not None and not kwargs and called is args \
+                and all(type(a) in _PLAIN for a in args):
+            fast[_signature(args)] = version
         if version.live:
             version.refresh()
         value, grads = version.entry[0](*args, **kwargs)

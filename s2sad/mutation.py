@@ -76,7 +76,9 @@ class Memory:
         """Apply one statement's effect on what names refer to."""
         stmt = event.stmt
         if _is_append(stmt):
-            self._add_item(stmt.value.func.value.id, ANY, self.reach(stmt.value.args[0]))
+            owner = stmt.value.func.value.id
+            if owner in self.locals:  # a global list is outside this analysis
+                self._add_item(owner, ANY, self.reach(stmt.value.args[0]))
         elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
             owner = stmt.targets[0].value
             if isinstance(owner, gast.Name) and owner.id in self.locals:
@@ -192,7 +194,7 @@ def check_mutations(node: gast.FunctionDef, augmented: set, filename: str,
     for k, event in enumerate(order):
         stmt = event.stmt
         name = _changed(stmt, augmented)
-        if name is not None:
+        if name is not None and name in local_names:  # not a global the function changes
             roots = memory.roots[name]
             partners = {n for n in local_names - {name} if memory.reach(S.name(n)) & roots}
             live = sorted(live_after(order, k, partners))

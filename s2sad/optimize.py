@@ -104,18 +104,22 @@ def propagate_copies(stmts: list, keep: set[str]) -> list:
     return out
 
 
-def prune(stmts: list, live: set[str], effects: set[str]) -> tuple[list, set[str]]:
+def prune(stmts: list, live: set[str], effects, exits: tuple = (set(), set())
+          ) -> tuple[list, set[str]]:
     """Dead-code elimination by liveness, backwards over structured code.
 
     Removes assignments to names that are not read afterwards, unless they call one of
-    ``effects`` (stack pops, adjoints of other functions). ``live`` are the names read
-    after ``stmts``; returns the kept statements and the names live before them.
+    ``effects`` (names: stack pops, adjoints of other functions; or a predicate on a
+    ``Call`` node). A store into a subscript or attribute always stays (a view or alias
+    may see it). ``live`` are the names read after ``stmts``; ``exits`` those live where a
+    ``break`` and a ``continue`` of the enclosing loop go. Returns the kept statements
+    and the names live before them.
     """
     out: list = []
     for stmt in reversed(stmts):
         if isinstance(stmt, gast.If):
-            body, live_body = prune(stmt.body, set(live), effects)
-            orelse, live_else = prune(stmt.orelse, set(live), effects)
+            body, live_body = prune(stmt.body, set(live), effects, exits)
+            orelse, live_else = prune(stmt.orelse, set(live), effects, exits)
             stmt.body, stmt.orelse = body or [gast.Pass()], orelse
             live = live_body | live_else | S.load_names(stmt.test)
             if not body and not orelse:  # only the decision's pop is left
@@ -123,18 +127,27 @@ def prune(stmts: list, live: set[str], effects: set[str]) -> tuple[list, set[str
                     out.append(S.expr_stmt(stmt.test))
                 continue
         elif isinstance(stmt, (gast.For, gast.While)):
-            live_in = set(live)
-            while True:  # the body runs again after itself
-                body, live_body = prune(_copy_body(stmt.body), live_in | live, effects)
+            header = S.load_names(stmt.iter if isinstance(stmt, gast.For) else stmt.test)
+            # the body runs again after itself (a while loop's test in between)
+            live_in = set(live) | (header if isinstance(stmt, gast.While) else set())
+            while True:
+                body, live_body = prune(_copy_body(stmt.body), live_in | live, effects,
+                                        (live, live_in | live))
                 if live_body <= live_in:
                     break
                 live_in |= live_body
+            if not body and not stmt.orelse and isinstance(stmt, gast.For) \
+                    and not _calls(stmt.iter, effects):
+                continue  # nothing left to repeat
             stmt.body = body or [gast.Pass()]
-            live = live | live_in | S.load_names(stmt.iter if isinstance(stmt, gast.For)
-                                                 else stmt.test)
+            live = live | live_in | header | S.load_names(
+                gast.Module(body=stmt.orelse, type_ignores=[]))
+        elif isinstance(stmt, (gast.Break, gast.Continue)):
+            live = live | exits[isinstance(stmt, gast.Continue)]
         elif isinstance(stmt, gast.Assign):
             targets = S.store_names(stmt)
-            if not targets & live and not _calls(stmt.value, effects):
+            if not targets & live and not _calls(stmt.value, effects) \
+                    and all(_named(t) for t in stmt.targets):
                 continue
             live = (live - targets) | S.load_names(stmt.value)
         else:
@@ -147,9 +160,19 @@ def _copy_body(body: list) -> list:
     return [S.substitute(stmt, {}) for stmt in body]
 
 
-def _calls(node, names: set[str]) -> bool:
+def _calls(node, effects) -> bool:
+    """Whether ``node`` calls one of ``effects`` (a set of names, or a predicate on calls)."""
+    if callable(effects):
+        return any(isinstance(n, gast.Call) and effects(n) for n in gast.walk(node))
     return any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
-               and n.func.id in names for n in gast.walk(node))
+               and n.func.id in effects for n in gast.walk(node))
+
+
+def _named(target) -> bool:
+    """A plain name, or a tuple or list of them (nothing stored into an object)."""
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return all(_named(t) for t in target.elts)
+    return isinstance(target, gast.Name)
 
 
 def is_zero(node) -> bool:

@@ -96,7 +96,10 @@ def derive(func, wrt: tuple[str, ...], kind: str = "value_and_grad", *,
         entry = (module.reserve(f"{base}_value_and_grad"), module.reserve(f"{base}_grad"))
         made = reverse_function(module, func, wrt, (scalars, types), entry[:1], trace,
                                 optimize)
-        module.functions += made + [functions.grad_only(entry[1], made[0])]
+        gradient = functions.gradient_only(entry[1], made[0], module.may_have_effects) \
+            if optimize else functions.grad_only(entry[1], made[0])
+        module.origins[gradient.name] = module.origins[made[0].name]
+        module.functions += made + [gradient]
     while module.pending:
         spec = module.pending.pop(0)
         if spec.mode == "loop":

@@ -270,6 +270,8 @@ def finalize(g, like):
         if type(g) is np.ndarray and g.dtype == like.dtype and g.shape == like.shape \
                 and g.flags.writeable and g is not like:
             return g
+        if like.ndim == 0 and (type(g) is float or type(g) is np.float64):
+            return np.array(g, like.dtype)  # a 0-d input: its gradient is a number
         return _fresh_array(g, like)
     if isinstance(like, (tuple, list)):
         g = g if isinstance(g, (tuple, list)) else [0.0] * len(like)

@@ -30,9 +30,10 @@ from .parse import MISSING
 
 SCALAR = "()"
 _TOP = object()   # may have any shape
+_SHAPE = object()  # not an array: the shape of one (a tuple of ints)
 _BOTTOM = None    # no definition seen yet
 
-_ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod,
+ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod,
                     gast.FloorDiv)
 # called with one array and nothing else, these give a number of shape ()
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin,
@@ -104,8 +105,8 @@ def _broadcast(classes):
     """The class of the broadcast of values of ``classes``."""
     out = SCALAR
     for c in classes:
-        if c is _TOP or c is _BOTTOM:
-            return c
+        if c is _TOP or c is _BOTTOM or c is _SHAPE:
+            return _TOP if c is _SHAPE else c
         if c != SCALAR:
             if out not in (SCALAR, c):
                 return _TOP
@@ -119,7 +120,7 @@ def _class_of(value, table: dict, classify: Classifier):
         return SCALAR if ok else _TOP
     if isinstance(value, gast.Name):
         return table.get(value.id, _BOTTOM) if value.id in classify.locals else _TOP
-    if isinstance(value, gast.BinOp) and isinstance(value.op, _ELEMENTWISE_OPS):
+    if isinstance(value, gast.BinOp) and isinstance(value.op, ELEMENTWISE_OPS):
         return _broadcast([_class_of(value.left, table, classify),
                            _class_of(value.right, table, classify)])
     if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.USub, gast.UAdd)):
@@ -127,6 +128,15 @@ def _class_of(value, table: dict, classify: Classifier):
     if isinstance(value, gast.Call) and not value.keywords:
         args = [_class_of(a, table, classify) for a in value.args]
         return _call_class(value.func, args, table, classify)
+    # sizes: x.ndim, x.size, x.shape[k] (of an array; any other value with these
+    # attributes is taken to follow NumPy)
+    if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
+        return SCALAR if value.attr in ("ndim", "size") else \
+            _SHAPE if value.attr == "shape" else _TOP
+    if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Constant) \
+            and type(value.slice.value) is int \
+            and _class_of(value.value, table, classify) is _SHAPE:
+        return SCALAR
     return _TOP
 
 
@@ -146,8 +156,8 @@ def _call_class(func, args: list, table: dict, classify: Classifier):
         ok = fn.nout == 1 and fn.signature is None and len(args) == fn.nin
         return _broadcast(args) if ok else _TOP
     if len(args) == 1 and _hashable(fn):
-        if fn in _REDUCTIONS:
-            return _TOP if args[0] is _TOP else SCALAR if args[0] is not _BOTTOM else _BOTTOM
+        if fn in _REDUCTIONS:  # of anything array-like: a number
+            return SCALAR
         if fn in _SAME_SHAPE or fn is abs:
             return args[0]
         if fn is float:

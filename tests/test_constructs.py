@@ -1087,6 +1087,44 @@ def test_float32_matches_float64():
     np.testing.assert_allclose(g32, g64, rtol=1e-5)
 
 
+def test_one_wrapper_many_kinds():
+    """A wrapper called again takes a shortcut by the arguments' signature (types, dtypes,
+    0-d or not): every kind, in any order and repeated, still gets its own version, its
+    own gradient type and its own refusal."""
+    g = s2sad.grad(f_poly)
+    both = s2sad.value_and_grad(f_for_range)
+    kinds = [1.5, np.array([1.5, -0.5]), np.float32(1.5), np.array(1.5),
+             np.array([[1.5, -0.5]], dtype=np.float32), np.float64(1.5),
+             np.array(1.5, dtype=np.float32)]
+    for x in kinds + kinds[::-1] + kinds:
+        gx = g(x)
+        assert_same_kind(gx, x)
+        expected = 3 * np.asarray(x, dtype=np.float64) ** 2 + 2.0
+        np.testing.assert_allclose(np.asarray(gx, dtype=np.float64), expected, rtol=1e-6)
+        value, gx = both(x, 3)
+        assert_same_kind(gx, x)
+        np.testing.assert_allclose(np.asarray(gx, dtype=np.float64),
+                                   numgrad(f_for_range, (np.asarray(x, float), 3), 0),
+                                   rtol=1e-4, atol=1e-6)
+        for bad in (3, np.arange(2), True):
+            with pytest.raises(TypeError, match="only float inputs"):
+                g(bad)
+
+
+def test_gradient_is_a_fresh_array_on_every_call():
+    """The shortcut hands out the gradient the generated code made, never an input and
+    never the same array twice."""
+    def ident(x):
+        return x
+
+    g = s2sad.grad(ident)
+    x = np.array([1.0, 2.0])
+    first, second = g(x), g(x)
+    assert first is not second and first is not x and second is not x
+    first[0] = 7.0
+    np.testing.assert_array_equal(g(x), [1.0, 1.0])
+
+
 @pytest.mark.parametrize("bad", [3, True, np.int64(3), np.bool_(True), np.arange(3),
                                  np.array([True, False]), 1 + 2j],
                          ids=["int", "bool", "np.int64", "np.bool_", "int-arr", "bool-arr",

@@ -47,8 +47,52 @@ def test_ufuncs_and_numbers_keep_the_shape_of_their_array():
 
 
 def test_nothing_is_known_of_parameters_of_unknown_kind():
-    # x might be a list: x + x would concatenate
-    assert classes(elementwise) == {}
+    # x might be a list: x + x would concatenate; a full reduction still gives a number
+    assert classes(elementwise) == {"s": "()"}
+
+
+def sizes(x, xs):
+    n = x.shape[0]
+    shape = xs.shape
+    k = shape[1]
+    d = x.ndim
+    m = np.mean(xs) / n
+    bad = shape * 2     # a tuple repeated: no shape class
+    return n, k, d, m, bad
+
+
+def test_sizes_and_full_reductions_are_numbers():
+    assert classes(sizes) == {"n": "()", "k": "()", "d": "()", "m": "()"}
+
+
+def squares(x, w):
+    h = x @ w
+    return np.sum(h * h) + np.sum(h - 1.0) + np.sum(h ** 2)
+
+
+def test_an_operation_of_a_value_with_itself_or_numbers_keeps_its_shape():
+    """h has no shape class (a matrix product), but h * h, h - 1.0 and h ** 2 have its
+    shape: their adjoints need no unbroadcast."""
+    assert "h" not in classes(squares, arrays={"x", "w"})
+    df = s2sad.grad(squares, (0, 1))
+    x, w = np.linspace(-1.0, 1.0, 6).reshape(2, 3), np.linspace(0.5, 2.0, 12).reshape(3, 4)
+    for i, g in enumerate(df(x, w)):
+        np.testing.assert_allclose(g, numgrad(squares, (x, w), i), rtol=1e-6)
+    assert "unbroadcast" not in s2sad.source(df)
+
+
+def concatenated(x, y):
+    xs = [x, y]
+    both = xs + xs
+    twice = xs * 2
+    return both[0] * both[3] + twice[1] * twice[2]
+
+
+def test_lists_added_to_themselves_keep_their_bookkeeping():
+    x, y = np.array([0.5, -1.0]), np.array([2.0, 3.0])
+    for i in (0, 1):
+        np.testing.assert_allclose(s2sad.grad(concatenated, i)(x, y),
+                                   numgrad(concatenated, (x, y), i), rtol=1e-6)
 
 
 def loop(x, n):

@@ -199,7 +199,7 @@ def test_generated_source_golden():
             # small.py:{line + 1}: if x > 0:
             if pop():
                 # small.py:{line + 2}: y = x * x
-                dx = unbroadcast(dy * x, x) + unbroadcast(dy * x, x)
+                dx = dy * (x + x)
             else:
                 # small.py:{line + 4}: y = -x
                 dx = -dy

@@ -157,6 +157,25 @@ def with_params(fn: gast.FunctionDef, args: gast.arguments) -> gast.FunctionDef:
     return fn
 
 
+def gradient_only(name: str, value_and_grad: gast.FunctionDef, effect) -> gast.FunctionDef:
+    """What ``grad`` runs: ``value_and_grad`` returning only the gradients, without what
+    only the value needed (`prune`; a call ``effect`` says may have effects stays, and so
+    does every statement that is not a plain assignment). When that saves no computation
+    (the value is a variable the gradients need too), `grad_only`'s one-line wrapper."""
+    from ..optimize import prune
+    node = S.clone(value_and_grad)
+    node.name = name
+    *body, ret = node.body
+    value, grads = ret.value.elts
+    kept, _ = prune(body, S.load_names(grads), effect)
+    computed = lambda stmts: sum(isinstance(n, (gast.Call, gast.BinOp, gast.UnaryOp))  # noqa: E731
+                                 for n in gast.walk(gast.Module(body=stmts, type_ignores=[])))
+    if computed(kept) == computed(body) and not computed([S.expr_stmt(value)]):
+        return grad_only(name, value_and_grad)
+    node.body = kept + [S.located(S.return_(grads), S.line(ret))]
+    return node
+
+
 def grad_only(name: str, value_and_grad: gast.FunctionDef) -> gast.FunctionDef:
     """``def name(params): return value_and_grad(params)[1]``: the gradient as a function
     of its own, which s2sad can differentiate again (grad of grad, jvp of grad)."""

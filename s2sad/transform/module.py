@@ -13,6 +13,7 @@ import re
 import types
 from dataclasses import dataclass, field
 
+import gast
 import numpy as np
 
 from ..naming import identifier
@@ -124,6 +125,32 @@ class ModuleBuilder:
         """The values to run the generated module with."""
         return {k: v for k, v in self.bindings.items() if not isinstance(v, Generated)}
 
+    def may_have_effects(self, call) -> bool:
+        """Whether a call in the generated code may do more than compute its value: true
+        but for functions with a derivative rule (NumPy's, math's, a user's registered
+        ones: rules describe mathematical functions) and s2sad's runtime helpers that
+        only compute values. Methods of local values and unknown names count as effects."""
+        value = self._resolved(call.func)
+        if value is None:
+            return True
+        if getattr(value, "__module__", "") in _RUNTIME_MODULES:
+            return getattr(value, "__name__", "") in _RUNTIME_EFFECTS
+        try:
+            return self.registry.lookup(value) is None
+        except TypeError:  # unhashable
+            return True
+
+    def _resolved(self, node):
+        """The module-level value an expression of names and attributes of modules reaches."""
+        if isinstance(node, gast.Name):
+            value = self.bindings.get(node.id)
+            return None if isinstance(value, Generated) else value
+        if isinstance(node, gast.Attribute):
+            base = self._resolved(node.value)
+            if isinstance(base, types.ModuleType):
+                return getattr(base, node.attr, None)
+        return None
+
     def specialize(self, func, active: tuple[str, ...], scalars: frozenset,
                    path=None, mode: str = "reverse", types: tuple = ()) -> Specialization:
         key = (func, active, scalars, mode, types)
@@ -142,6 +169,11 @@ class ModuleBuilder:
             self.specs[key] = spec
             self.pending.append(spec)
         return self.specs[key]
+
+
+_RUNTIME_MODULES = frozenset({"s2sad.runtime", "s2sad.runtime_elementwise",
+                              "s2sad.runtime_linalg", "s2sad.runtime_shape"})
+_RUNTIME_EFFECTS = frozenset({"check_unshared", "restore_part", "Tape"})
 
 
 def is_live(value) -> bool:

@@ -40,7 +40,7 @@ from ..analyze import (
 from ..errors import MissingRuleError, TransformError, at
 from ..optimize import fold_zeros
 from ..runtime_checkpoint import CHECKPOINT_FLAG
-from ..shapes import SCALAR, class_of
+from ..shapes import ELEMENTWISE_OPS, SCALAR, class_of
 from .checkpoint import checkpointed_loop
 from .common import FunctionTransform
 from .instantiate import bind_arguments, instantiate
@@ -256,13 +256,16 @@ class Reverse(FunctionTransform):
                            self.namer.fresh, self.template_binder(template))
         out = list(inst.temps)
         for param, expr in inst.contributions:
-            expr = fold_zeros(self.fold_ones(self.same_shape(expr, target), target))
+            expr = self.same_shape(expr, target, value)
+            expr = fold_zeros(self.fold_ones(expr, target))
             out.append(self.accumulate(bound[param].id, expr, zs))
         return out
 
-    def same_shape(self, expr, target: str):
+    def same_shape(self, expr, target: str, value=None):
         """``unbroadcast(g, x)`` is ``g`` when ``x`` has the shape of the result ``target``
-        (whose gradient ``g`` is shaped like): both numbers, or the same shape class."""
+        (whose gradient ``g`` is shaped like): both numbers, the same shape class, or
+        ``value`` (what ``target`` is assigned) an elementwise operation of ``x`` with
+        itself or numbers (``x * x``, ``2 * x``: broadcasting keeps ``x``'s shape)."""
         from ..runtime import unbroadcast
         if not (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
                 and self.module.bindings.get(expr.func.id) is unbroadcast
@@ -271,8 +274,27 @@ class Reverse(FunctionTransform):
         like = expr.args[1].id
         if target in self.scalars and like in self.scalars:
             return expr.args[0]
+        if isinstance(value, gast.BinOp) and self.keeps_shape(value, like):
+            return expr.args[0]
         known = self.shapes.get(target)
         return expr.args[0] if known is not None and self.shapes.get(like) == known else expr
+
+    def keeps_shape(self, value: gast.BinOp, like: str) -> bool:
+        """Whether ``value`` has the shape of ``like``, one of its operands: ``x * x``,
+        ``x - 1``, ``x ** 2``; for an array or a number also ``x + x`` and ``2 * x`` (on
+        lists and tuples these concatenate and repeat)."""
+        if not isinstance(value.op, ELEMENTWISE_OPS):
+            return False
+        operands = (value.left, value.right)
+        if not any(isinstance(v, gast.Name) and v.id == like for v in operands):
+            return False
+        numeric = like in self.scalars or like in self.shapes
+        same = all(isinstance(v, gast.Name) and v.id == like for v in operands)
+        if same:
+            return numeric or not isinstance(value.op, gast.Add)
+        others = [v for v in operands if not (isinstance(v, gast.Name) and v.id == like)]
+        return all(class_of(v, self.shapes, self.classify) == SCALAR for v in others) \
+            and (numeric or not isinstance(value.op, (gast.Add, gast.Mult)))
 
     def user_call(self, stmt, op: Op, zs: set):
         """``t = h(args)``. Split (the default): the primal calls ``h_primal``, which pushes
@@ -328,8 +350,12 @@ class Reverse(FunctionTransform):
 
     def append(self, stmt, zs: set):
         """``xs.append(v)``: the last gradient of ``xs`` goes to ``v``; the adjoint pops the
-        element again, so ``xs`` is as long as it was at every earlier statement."""
+        element again, so ``xs`` is as long as it was at every earlier statement. A list
+        that is not a local (a module's log of values) is the function's effect: it keeps
+        what was appended, and gives no gradient."""
         name, value = stmt.value.func.value.id, stmt.value.args[0]
+        if name not in self.classify.locals:
+            return [stmt], [], zs
         grad = self.namer.grad(name)
         adjoint = []
         if self.act.active(name) and grad in zs:
