@@ -168,12 +168,16 @@ def gradient_only(name: str, value_and_grad: gast.FunctionDef, effect) -> gast.F
     *body, ret = node.body
     value, grads = ret.value.elts
     kept, _ = prune(body, S.load_names(grads), effect)
-    computed = lambda stmts: sum(isinstance(n, (gast.Call, gast.BinOp, gast.UnaryOp))  # noqa: E731
-                                 for n in gast.walk(gast.Module(body=stmts, type_ignores=[])))
-    if computed(kept) == computed(body) and not computed([S.expr_stmt(value)]):
+    if _operations(kept) == _operations(body) and not _operations([S.expr_stmt(value)]):
         return grad_only(name, value_and_grad)
     node.body = kept + [S.located(S.return_(grads), S.line(ret))]
     return node
+
+
+def _operations(stmts: list) -> int:
+    """How many calls and operators ``stmts`` evaluate (as written)."""
+    return sum(isinstance(n, (gast.Call, gast.BinOp, gast.UnaryOp))
+               for n in gast.walk(gast.Module(body=stmts, type_ignores=[])))
 
 
 def grad_only(name: str, value_and_grad: gast.FunctionDef) -> gast.FunctionDef:
