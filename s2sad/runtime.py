@@ -68,11 +68,15 @@ class Tape(list):
     the list's own). ``transfers`` carries gradients between a pop and its push when the
     derivative is itself differentiated in reverse mode."""
 
-    __slots__ = ("transfers",)
+    __slots__ = ("_transfers",)
 
-    def __init__(self, items=()) -> None:
-        super().__init__(items)
-        self.transfers = []
+    @property
+    def transfers(self) -> list:
+        try:
+            return self._transfers
+        except AttributeError:  # made on first use: most derivatives never need one
+            self._transfers = []
+            return self._transfers
 
 
 class Cotangent(tuple):
