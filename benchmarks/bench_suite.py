@@ -26,7 +26,8 @@ which sees NumPy's allocations but not PyTorch's or JAX's); and the time to obta
 each derivative in a fresh process, cold (empty ``S2SAD_CACHE_DIR``) and warm (a
 second process on the same directory): ``s2sad.grad(f)`` plus what the first call
 costs beyond a later one (the first call specializes the derivative to the kinds of
-its arguments).
+its arguments; the function itself has run once before, so NumPy's first-call costs
+are not counted).
 
 ``--quick`` shrinks the sizes and the repeats (a smoke test, well under a minute).
 On a busy machine a multithreaded BLAS turns every matrix product into noise (a
@@ -582,8 +583,11 @@ print(json.dumps(bench_suite.obtain({key!r}, {mode!r})))
 
 
 def obtain(key: str, mode: str) -> dict:
-    """Run in a fresh process: seconds for s2sad.grad(f), its first call and a later one."""
+    """Run in a fresh process: seconds for s2sad.grad(f), its first call and a later one.
+    The function itself runs once first: NumPy's own first-call costs (the BLAS starting
+    up for the first matrix product) are not the derivative's."""
     w = build(key, "tiny")
+    w.func(*w.args)
     start = time.perf_counter()
     if mode == "grad":
         df = s2sad.grad(w.func, wrt=w.wrt[0] if len(w.wrt) == 1 else w.wrt)
