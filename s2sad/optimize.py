@@ -259,11 +259,15 @@ _BRANCHING = (gast.IfExp, gast.BoolOp, gast.Lambda, gast.ListComp, gast.SetComp,
               gast.YieldFrom)
 
 
-def inline_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> gast.FunctionDef:
+def inline_temporaries(fn: gast.FunctionDef, temporaries: set[str],
+                       pushes: frozenset = frozenset()) -> gast.FunctionDef:
     """Put each temporary the transform made (``t3 = x ** 2``) back into the one place
     that reads it, when that is the very next statement and nothing with an effect runs
     in between: ``u = np.exp(-(x ** 2))``. The code reads like the user's again, and
-    NumPy can reuse the temporary arrays of a nested expression in place."""
+    NumPy can reuse the temporary arrays of a nested expression in place. ``pushes``:
+    the tape and the functions that put a value on it and take it off (``push(x)`` and
+    ``y = pop()`` change no other value, so a temporary whose value does not use the
+    tape itself may move past them)."""
     loads: dict[str, int] = {}
     stores: dict[str, int] = {}
     for node in gast.walk(fn):
@@ -277,7 +281,7 @@ def inline_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> gast.Func
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
     once = {t for t in temporaries if loads.get(t) == 1 and stores.get(t) == 1}
-    fn.body = _inline_block(fn.body, once)
+    fn.body = _inline_block(fn.body, once, pushes)
     return fn
 
 
@@ -334,18 +338,18 @@ def _reuse_block(stmts: list) -> list:
 _LOOK_BACK = 8  # statements a temporary's value may move past (bounds the work)
 
 
-def _inline_block(stmts: list, once: set[str]) -> list:
+def _inline_block(stmts: list, once: set[str], pushes: frozenset) -> list:
     out: list = []
     for stmt in stmts:
         for field in ("body", "orelse"):
             if isinstance(getattr(stmt, field, None), list):
-                setattr(stmt, field, _inline_block(getattr(stmt, field), once))
+                setattr(stmt, field, _inline_block(getattr(stmt, field), once, pushes))
         found = True
         while found:
             found = False
             for j in range(len(out) - 1, max(-1, len(out) - 1 - _LOOK_BACK), -1):
                 prev = out[j]
-                if _inlinable(prev, stmt, once) and all(_passable(s, prev)
+                if _inlinable(prev, stmt, once) and all(_passable(s, prev, pushes)
                                                         for s in out[j + 1:]):
                     del out[j]
                     stmt = _Inline(prev.targets[0].id, prev.value).visit(stmt)
@@ -362,21 +366,34 @@ def _redefines_reading_once(stmt, name: str) -> bool:
     return sum(isinstance(n, gast.Name) and n.id == name for n in gast.walk(stmt.value)) == 1
 
 
-def _passable(stmt, moving) -> bool:
+def _passable(stmt, moving, pushes: frozenset = frozenset()) -> bool:
     """Whether the value of ``moving`` (an assignment) may be evaluated after
     ``stmt`` instead of before it: ``stmt`` assigns names only, calls nothing (unless the
-    value is a bare name: a call cannot rebind it), rebinds nothing ``moving`` reads and
-    does not touch what ``moving`` assigns."""
+    value is a bare name: a call cannot rebind it; or the call takes a value off the
+    tape), rebinds nothing ``moving`` reads and does not touch what ``moving`` assigns;
+    or ``stmt`` pushes a variable other than the one ``moving`` assigns on the tape
+    (``pushes``). Neither when ``moving`` itself uses the tape: its order there counts."""
+    on_tape = bool(S.all_names(moving.value) & pushes)  # it pushes or pops itself
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+            and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id in pushes \
+            and len(stmt.value.args) == 1 and isinstance(stmt.value.args[0], gast.Name):
+        return not on_tape and stmt.value.args[0].id != moving.targets[0].id
     if not (isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name)
                                                    for t in stmt.targets)):
         return False
     if any(isinstance(n, _BRANCHING) for n in gast.walk(stmt.value)):
         return False
     if not isinstance(moving.value, (gast.Name, gast.Constant)) and any(
-            isinstance(n, gast.Call) for n in gast.walk(stmt.value)):
+            isinstance(n, gast.Call) and (on_tape or not _tape_call(n, pushes))
+            for n in gast.walk(stmt.value)):
         return False
     return not (S.store_names(stmt) & S.load_names(moving.value)) \
         and moving.targets[0].id not in S.all_names(stmt)
+
+
+def _tape_call(node: gast.Call, tape: frozenset) -> bool:
+    """``pop()``: taking a value off the tape changes no other value."""
+    return isinstance(node.func, gast.Name) and node.func.id in tape and not node.args
 
 
 def _inlinable(prev, stmt, once: set[str]) -> bool:
@@ -509,9 +526,9 @@ class _InPlace(gast.NodeTransformer):
 
 # -- factoring gradients ---------------------------------------------------------------------
 def factor_gradients(fn: gast.FunctionDef, grads: set[str]) -> gast.FunctionDef:
-    """``g * a + g * b`` -> ``g * (a + b)`` in assignments to gradients (never in the
-    primal computation, whose values must stay those of the original): one pass over the
-    arrays less, e.g. ``dx * 0.1 + dx * 0.9 * np.cos(x)`` -> ``dx * (0.1 + 0.9 * np.cos(x))``."""
+    """``g * a + g * b`` -> ``g * (a + b)`` and ``g + g * a`` -> ``g * (1.0 + a)`` in
+    assignments to gradients (never in the primal computation, whose values must stay
+    those of the original): one pass over the arrays less, e.g. ``dx * 0.1 + dx * 0.9 * np.cos(x)`` -> ``dx * (0.1 + 0.9 * np.cos(x))``."""
     for node in gast.walk(fn):
         if isinstance(node, gast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], gast.Name) and node.targets[0].id in grads:
@@ -543,6 +560,13 @@ class _Factor(gast.NodeTransformer):
         if not isinstance(node.op, (gast.Add, gast.Sub)):
             return node
         left, right = _factors(node.left), _factors(node.right)
+        for lone, other in ((left, right), (right, left)):  # g + g * a -> g * (1.0 + a)
+            if len(lone) == 1 and len(other) >= 2 and isinstance(lone[0], gast.Name) \
+                    and isinstance(other[0], gast.Name) and lone[0].id == other[0].id:
+                one, rest = S.const(1.0), _product(other[1:])
+                pair = (one, rest) if lone is left else (rest, one)
+                return gast.BinOp(left=other[0], op=gast.Mult(),
+                                  right=gast.BinOp(left=pair[0], op=node.op, right=pair[1]))
         if len(left) < 2 or len(right) < 2 or not all(
                 isinstance(f[0], gast.Name) for f in (left, right)) \
                 or left[0].id != right[0].id:

@@ -262,7 +262,8 @@ def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimiz
     _stage(trace, "reverse", made)
     if optimize:
         made = [in_place(factor_gradients(
-                    inline_temporaries(optimize_function(fn), temporaries(rev.namer)),
+                    inline_temporaries(optimize_function(fn), temporaries(rev.namer),
+                                       frozenset({rev.stack, rev.push, rev.pop})),
                     set(rev.namer.grads.values())), module, rev.namer)
                 for fn in made]                                        # optimize
         _stage(trace, "optimize", made)

@@ -3,10 +3,12 @@ call is ever moved past another one."""
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import gast
 import numpy as np
+import pytest
 from gradcheck import numgrad
 
 import s2sad
@@ -215,3 +217,40 @@ def test_the_bump_gradient_reuses_the_primal_product():
     # grad computes no value: the sum is gone from the function it runs
     assert "np.sum(t5)" in both and "np.sum(t5)" not in gradient
     assert gradient.rstrip().endswith("return dx")
+
+
+def scalar_loop(x, k):
+    for i in range(50):
+        x = x + 0.01 * math.sin(x) * k
+    return x
+
+
+def test_temporaries_move_past_the_tape_and_gradients_factor_out():
+    """A temporary may move past ``push(x)`` and ``y = pop()`` (they change no other
+    value), so the loop reads like the original; ``g + g * a`` is ``g * (1.0 + a)``."""
+    df = s2sad.grad(scalar_loop, (0, 1))
+    for i, g in enumerate(df(0.7, 1.3)):
+        assert g == pytest.approx(numgrad(scalar_loop, (0.7, 1.3), i), rel=1e-6)
+    code = s2sad.source(df)
+    assert "push(x)\n        x = x + t3 * k" in code
+    assert "dx = dx * (1.0 + k * 0.01 * math.cos(x))" in code
+
+
+def step(h, W, x):
+    return np.tanh(W @ h + x)
+
+
+def pops_in_order(h, W, xs):
+    for t in range(len(xs)):
+        h = step(h, W, xs[t]) * 0.5
+    return np.sum(h)
+
+
+def test_pops_never_pass_each_other():
+    """A temporary that pops, or calls a helper that pushes or pops, keeps its place
+    among the other tape operations."""
+    h, W = np.array([0.1, -0.3, 0.2]), np.array([[0.5, 0.1, 0.0], [0.2, -0.4, 0.3],
+                                                  [0.0, 0.1, 0.6]])
+    xs = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
+    for i, g in enumerate(s2sad.grad(pops_in_order, (0, 1))(h, W, xs)):
+        np.testing.assert_allclose(g, numgrad(pops_in_order, (h, W, xs), i), rtol=1e-6)
