@@ -428,14 +428,22 @@ def vjp(func: Callable, *args, optimize: bool = True):
     (4.0, array([2., 2.]))
     """
     params = _parameters(func)
-    if len(args) != len(params):
+    star = _star_parameter(func)
+    if len(args) != len(params) and (star is None or len(args) < len(params)):
         raise TypeError(f"vjp({func.__qualname__}, ...) takes {len(params)} positional "
                         f"argument(s) {params}, got {len(args)}")
-    active = tuple(p for p, a in zip(params, args) if _differentiable(a))
+    # the arguments past the positional parameters are the tuple *star
+    named = list(zip(params, args))
+    rest = args[len(params):]
+    if star is not None:
+        named.append((star, rest))
+    active = tuple(p for p, a in named
+                   if _differentiable(a) or p == star and any(map(_differentiable, a)))
     if not active:
         raise TypeError(f"vjp of {func.__qualname__}: no argument is a float, so there "
                         "is nothing to differentiate")
-    compiled = _compile(func, active, "vjp", optimize, _numbers(params, args))
+    compiled = _compile(func, active, "vjp", optimize,
+                        _numbers([p for p, _ in named], [a for _, a in named]))
     primal, adjoint = compiled.entry
     if compiled.live:
         compiled.refresh()
@@ -445,8 +453,12 @@ def vjp(func: Callable, *args, optimize: bool = True):
     def pullback(ct):
         _check_cotangent(func, out, ct)
         grads = iter(adjoint(Tape(stack), cotangent(ct)))
-        return tuple(finalize(next(grads), a) if p in active else None
-                     for p, a in zip(params, args))
+        found = [finalize(next(grads), a) if p in active else None for p, a in named]
+        if star is not None:  # one cotangent per argument collected into *star
+            parts = found.pop()
+            found += [None if parts is None or not _differentiable(a) else g
+                      for a, g in zip(rest, parts or rest)]
+        return tuple(found)
 
     pullback.__s2sad__ = compiled
     return out, pullback
@@ -532,9 +544,9 @@ def jacobian(func: Callable, wrt=0, *, mode: str = "reverse", optimize: bool = T
     positions = [params.index(n) for n in names]
 
     def jacobian_func(*args, **kwargs):
-        args, keywords, _ = _arguments(func, params, args, kwargs)
-        if keywords:
-            raise TypeError("jacobian: pass keyword-only arguments through functools.partial")
+        if kwargs:
+            raise TypeError("jacobian: pass keyword arguments through functools.partial")
+        args, _, _ = _arguments(func, params, args, kwargs)
         args = tuple(args)
         for name, pos in zip(names, positions):
             _check(_target(func), name, args[pos])

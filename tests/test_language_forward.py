@@ -107,3 +107,28 @@ def test_kwargs_on_the_differentiated_function():
 def test_star_args_gradient_is_a_tuple():
     g = s2sad.grad(lang.weighted, "ws")(X3, Y3, 0.5)
     assert type(g) is tuple and len(g) == 2 and isinstance(g[1], float)
+
+
+def test_vjp_jacobian_and_hessian_with_star_args():
+    """vjp gives one cotangent per argument, those collected into *ws included (None for
+    a constant); jacobian and hessian work on such a function, keyword-only defaults
+    included."""
+    from gradcheck import numgrad
+
+    args = (X3, Y3, 0.5)
+    value, pullback = s2sad.vjp(lang.weighted, *args)
+    assert value == pytest.approx(lang.weighted(*args))
+    gx, gy, gw = pullback(1.0)
+    for i, g in enumerate((gx, gy, gw)):
+        np.testing.assert_allclose(g, numgrad(lang.weighted, args, i), rtol=1e-6)
+    np.testing.assert_array_equal(pullback(1.0)[1], gy)  # the pullback runs again
+    _, pullback = s2sad.vjp(lang.weighted, X3, Y3, 2)  # an int: a constant
+    assert pullback(1.0)[2] is None
+    hess = s2sad.hessian(lang.weighted)(*args)
+    numeric = np.stack([numgrad(lambda *a, k=k: s2sad.grad(lang.weighted)(*a)[k], args, 0)
+                        for k in range(3)])
+    np.testing.assert_allclose(hess, numeric, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(s2sad.jacobian(lang.scaled_rows)(X3, Y3),
+                               np.diag(2.0 * Y3), rtol=1e-12)
+    with pytest.raises(TypeError, match="functools.partial"):
+        s2sad.jacobian(lang.scaled_rows)(X3, Y3, scale=3.0)

@@ -161,14 +161,17 @@ def gradient_only(name: str, value_and_grad: gast.FunctionDef, effect) -> gast.F
     """What ``grad`` runs: ``value_and_grad`` returning only the gradients, without what
     only the value needed (`prune`; a call ``effect`` says may have effects stays, and so
     does every statement that is not a plain assignment). When that saves no computation
-    (the value is a variable the gradients need too), `grad_only`'s one-line wrapper."""
+    (the value is a variable the gradients need too), `grad_only`'s one-line wrapper, but
+    for a function with ``*args`` or ``**kwargs``."""
     from ..optimize import prune
     node = S.clone(value_and_grad)
     node.name = name
     *body, ret = node.body
     value, grads = ret.value.elts
     kept, _ = prune(body, S.load_names(grads), effect)
-    if _operations(kept) == _operations(body) and not _operations([S.expr_stmt(value)]):
+    starred = node.args.vararg is not None or node.args.kwarg is not None
+    if _operations(kept) == _operations(body) and not _operations([S.expr_stmt(value)]) \
+            and not starred:  # (a call passing *args on could not be differentiated again)
         return grad_only(name, value_and_grad)
     node.body = kept + [S.located(S.return_(grads), S.line(ret))]
     return node

@@ -96,3 +96,8 @@ def list_and_stores(x):
         out[i] = x[i] * x[(i + 1) % 3]
         hs.append(np.sin(out[i]) + x)
     return np.sum(np.stack(hs) * out[1]) + np.sum(hs[-1])
+
+
+def scaled_rows(x, *rest, scale=2.0):
+    """*args and a keyword-only parameter with a default."""
+    return x * rest[0] * scale
