@@ -190,8 +190,7 @@ def lookup(cache_dir: Path, entry_key: str, func, version: str):
     for caller, expr, sha in meta["callees"]:
         callee = resolve_path(expr, scopes[caller] if caller >= 0 else None)
         try:
-            if not isinstance(callee, types.FunctionType) \
-                    or _sha(function_source(callee)) != sha:
+            if not isinstance(callee, types.FunctionType) or _callee_digest(callee) != sha:
                 return None  # a helper changed: regenerate
         except (OSError, TypeError, AttributeError):
             return None
@@ -206,6 +205,14 @@ def lookup(cache_dir: Path, entry_key: str, func, version: str):
             live.append((name, scopes[recipe[1]], recipe[2]))
     return Derivative(body, namespace, tuple(meta["entry"]), live, [], meta["recipes"],
                       meta["callees"], scopes), path
+
+
+def _callee_digest(func) -> str:
+    """What a helper's entry in the cache depends on: its source, and whether
+    ``s2sad.checkpoint`` marks it (applied by a plain call, the mark is not in the source)."""
+    from .runtime_checkpoint import CHECKPOINT_FLAG
+    marked = "\n# s2sad.checkpoint" if getattr(func, CHECKPOINT_FLAG, False) else ""
+    return _sha(function_source(func) + marked)
 
 
 class _NotPlain(Exception):
@@ -239,7 +246,7 @@ def store(cache_dir: Path, entry_key: str, derivative, scopes, version: str) -> 
     if any(recipe is None for recipe in derivative.recipes.values()):
         return None  # some value cannot be found again in a new process
     try:
-        callees = [[caller, expr, _sha(function_source(scope.func))]
+        callees = [[caller, expr, _callee_digest(scope.func)]
                    for (caller, expr), scope in zip(derivative.callees, scopes[1:])]
     except (OSError, TypeError):
         return None

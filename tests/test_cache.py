@@ -480,6 +480,30 @@ def test_edited_helper_seen_by_a_new_process(tmp_path):
     assert "x * x * x" in body
 
 
+def test_checkpoint_applied_by_a_call_seen_by_a_new_process(tmp_path):
+    """``h = s2sad.checkpoint(h)`` does not change h's source, but it changes f's
+    derivative (h's tape is recomputed in the adjoint): a new entry, not the old one."""
+    src = tmp_path / "src"
+    src.mkdir()
+    main, helper = unique("main"), unique("helper")
+    plain = "import numpy as np\n\n\ndef h(x):\n    return np.sin(x) * x\n"
+    (src / f"{helper}.py").write_text(plain)
+    (src / f"{main}.py").write_text(MAIN.format(helper=helper))
+    first = run_child(tmp_path / "cache", src, main)
+    [entry] = py_entries(tmp_path / "cache")
+    taped, _ = assert_valid_entry(entry)
+    rewrite(src / f"{helper}.py", "import s2sad\n" + plain + "\n\nh = s2sad.checkpoint(h)\n")
+    second = run_child(tmp_path / "cache", src, main)
+    expected = 2.0 * (np.sin(X) + X * np.cos(X))
+    for run in (first, second):
+        np.testing.assert_allclose(run["grad"][0], expected, rtol=1e-12)
+    [entry] = py_entries(tmp_path / "cache")  # same key: the entry was regenerated
+    recomputed, _ = assert_valid_entry(entry)
+    # taped: f's primal sweep runs h_primal; checkpointed: h itself, h_primal in the adjoint
+    assert " = h_primal(stack, x)" in taped and " = h(x)" not in taped
+    assert " = h(x)" in recomputed and " = h_primal(stack, x)" not in recomputed
+
+
 def test_helper_replaced_by_a_ufunc_seen_by_a_new_process(tmp_path):
     """f's source is unchanged but its helper h became a NumPy ufunc: regenerate, no crash."""
     src = tmp_path / "src"
