@@ -45,7 +45,7 @@ from .parse import MISSING, RUNTIME, parse_function
 from .rules import registry
 from .shapes import SCALAR, shape_classes
 from .transform import functions
-from .transform.checkpoint import check_checkpointed
+from .transform.checkpoint import checkpoint_marker
 from .transform.forward import Forward, jvp_function
 from .transform.module import ModuleBuilder
 from .transform.reverse import Reverse, Sweeps, final_reads
@@ -146,7 +146,8 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
     parsed = parse_function(func)                                     # parse
     module.sources.append((func.__qualname__, parsed.source))
     _stage(trace, "parse", parsed.node)
-    core, namer = normalize(parsed.node, parsed.filename)             # normalize
+    core, namer = normalize(parsed.node, parsed.filename,             # normalize
+                            marker=checkpoint_marker(parsed.scope))
     core = bind_free_names(module, core, parsed, module.scope_index(func))
     kinds = object_kinds(core, dict(types), namer.fresh)
     _stage(trace, "normalize", core)
@@ -159,7 +160,6 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
     if missing:
         raise TransformError(f"{func.__qualname__} has no parameter {missing[0]!r}")
     check_stores(core, parsed.filename)
-    check_checkpointed(core, classify, parsed.filename)
     guarded = check_mutations(core, augmented_names(parsed.node), parsed.filename, local_names,
                               helper=func is not module.scopes[0].func)
     if guarded:

@@ -18,13 +18,16 @@ from .desugar import desugar
 from .inline import lift
 
 
-def normalize(node: gast.FunctionDef, filename: str, namer: Namer | None = None):
-    """The core-language form of ``node`` (a copy) and the `Namer` that made its names."""
+def normalize(node: gast.FunctionDef, filename: str, namer: Namer | None = None,
+              marker=None):
+    """The core-language form of ``node`` (a copy) and the `Namer` that made its names.
+    ``marker(func)``: whether ``for i in func(...)`` is a checkpointed loop (see
+    `desugar`)."""
     node = S.clone(node)
     namer = namer or Namer(S.all_names(node))
-    node = desugar(node, namer, filename)
+    node = desugar(node, namer, filename, marker)
     nested = lift(node, namer, filename,
-                  lambda fn: eliminate_jumps(desugar(fn, namer, filename), namer))
+                  lambda fn: eliminate_jumps(desugar(fn, namer, filename, marker), namer))
     node = eliminate_jumps(node, namer)
     node = to_anf(node, namer, filename, nested)
     return node, namer

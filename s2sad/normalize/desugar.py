@@ -62,9 +62,10 @@ def check_supported(node: gast.FunctionDef, filename: str, nested: bool = False)
 
 
 class Desugar(gast.NodeTransformer):
-    def __init__(self, namer, filename: str) -> None:
+    def __init__(self, namer, filename: str, marker=None) -> None:
         self.namer = namer
         self.filename = filename
+        self.marker = marker or _named_checkpointed
 
     def visit_AugAssign(self, node: gast.AugAssign):
         load = S.substitute(node.target, {})
@@ -83,7 +84,7 @@ class Desugar(gast.NodeTransformer):
 
     def visit_For(self, node: gast.For):
         self.generic_visit(node)
-        marked = _checkpointed(node.iter)
+        marked = _checkpointed(node.iter, self.marker)
         if marked is None:
             return self.rewrite_for(node)
         # for x in checkpointed(xs) -> for i in checkpointed(range(len(xs))): x = xs[i]
@@ -149,12 +150,15 @@ class Desugar(gast.NodeTransformer):
         return seq
 
 
-def _checkpointed(node):
-    """The call ``s2sad.checkpointed(iterable, ...)`` (by its name, like ``grad_of``)."""
-    func = getattr(node, "func", None)
+def _checkpointed(node, marker):
+    """The call ``s2sad.checkpointed(iterable, ...)``: ``marker`` tells its function."""
+    return node if isinstance(node, gast.Call) and node.args and marker(node.func) else None
+
+
+def _named_checkpointed(func) -> bool:
+    """Without the function's scope: by its name, like ``grad_of``."""
     name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
-    return node if isinstance(node, gast.Call) and name == "checkpointed" and node.args \
-        else None
+    return name == "checkpointed"
 
 
 def _is_builtin_call(node, fname: str) -> bool:
@@ -162,7 +166,9 @@ def _is_builtin_call(node, fname: str) -> bool:
             and node.func.id == fname)
 
 
-def desugar(node: gast.FunctionDef, namer, filename: str) -> gast.FunctionDef:
+def desugar(node: gast.FunctionDef, namer, filename: str, marker=None) -> gast.FunctionDef:
+    """``marker(func)``: whether a loop over ``func(...)`` is a checkpointed loop (by
+    default, a function named ``checkpointed``)."""
     check_supported(node, filename)
-    Desugar(namer, filename).visit(node)
+    Desugar(namer, filename, marker).visit(node)
     return node

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import gast
 
 from .. import syntax as S
-from ..analyze import Activity, assignments, stores
-from ..errors import at
+from ..analyze import Activity, assignments, resolve, stores
 from ..naming import Namer, identifier
+from ..parse import MISSING
 from ..runtime_checkpoint import checkpoint_loop, checkpoint_loop_adjoint, checkpointed
 
 
@@ -79,18 +79,17 @@ def _marked(value) -> bool:
     return isinstance(value, gast.Call) and name == "checkpointed"
 
 
-def check_checkpointed(core, classify, filename: str) -> None:
-    """A loop over ``checkpointed(...)`` (recognized by name when normalizing) must run
-    over s2sad's own marker, which returns its argument."""
-    loops = [n for n in gast.walk(core) if isinstance(n, gast.For)
-             and isinstance(n.iter, gast.Name)]
-    definitions = _definitions(core) if loops else {}
-    for node in loops:
-        value = definitions.get(node.iter.id)
-        if _marked(value) and classify(value).key is not checkpointed:
-                raise at(node, filename, f"{S.unparse(value.func)}(...) in a for loop is "
-                         "read as s2sad.checkpointed(...), but it is another function",
-                         "rename your function")
+def checkpoint_marker(scope):
+    """Whether a loop over ``func(...)`` is checkpointed, ``func`` resolved in ``scope``:
+    s2sad.checkpointed under any name (``from s2sad import checkpointed as ck``); an
+    unresolvable name counts by its spelling (a NameError when it runs, as in f); a
+    function of the user's named ``checkpointed`` makes an ordinary loop."""
+    def marker(func) -> bool:
+        value = resolve(func, scope)
+        if value is MISSING:
+            return _marked(gast.Call(func=func, args=[], keywords=[]))
+        return value is checkpointed
+    return marker
 
 
 def checkpointed_call(rev, stmt):
@@ -100,7 +99,7 @@ def checkpointed_call(rev, stmt):
     if getattr(rev, "_definitions", None) is None:
         rev._definitions = _definitions(rev.core)
     value = rev._definitions.get(stmt.iter.id)
-    if _marked(value) and rev.classify(value).key is checkpointed:
+    if isinstance(value, gast.Call) and rev.classify(value).key is checkpointed:
         return value
     return None
 
