@@ -244,12 +244,15 @@ def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimiz
             rev.ones = set(seeded)  # the seed of a number is 1
         record: list = []
         primal, adjoint, zs = rev.block(body, set(seeded), record)
+        exposed = None
         if optimize:
             returned = {rev.namer.grad(p) for p in active}
             effects = {rev.pop} | {s.adjoint for s in module.specs.values() if s.adjoint}
-            adjoint, _ = prune(propagate_copies(adjoint, local_names), returned, effects)
+            adjoint, live = prune(propagate_copies(adjoint, local_names), returned, effects)
+            exposed = live & local_names
         reads = S.load_names(gast.Module(body=adjoint, type_ignores=[])) & local_names
-        return rev, Sweeps(primal, adjoint, reads, rev.pushed, rev.uses_stack), zs, record
+        return rev, Sweeps(primal, adjoint, reads, rev.pushed, rev.uses_stack, exposed), zs, \
+            record
 
     rev, sweeps, zs, record = sweep(set())
     rev, sweeps, zs, _ = sweep(sweeps.reads, final_reads(core, body, record,

@@ -117,11 +117,12 @@ def checkpointed_loop(rev, stmt, zs: set):
         return None
     spec = register(rev, stmt, loop)
     rev.uses_stack = True
+    rev.markers.add(stmt.iter.id)
     saved = [c for c in loop.carried if c in rev.pushed]
     primal = [rev.push_stmt(S.name(c)) for c in saved]
-    primal.append(gast.Assign(targets=[S.tuple_((S.name(c, store=True) for c in loop.carried),
-                                                store=True)],
-                              value=_forward_call(rev, call, spec, loop), type_comment=None))
+    primal.append(S.located(gast.Assign(
+        targets=[S.tuple_((S.name(c, store=True) for c in loop.carried), store=True)],
+        value=_forward_call(rev, call, spec, loop), type_comment=None), S.line(stmt)))
 
     def gradient(v):
         grad = rev.namer.grad(v)

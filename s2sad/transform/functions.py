@@ -118,7 +118,9 @@ def split(primal_name: str, adjoint_name: str, core, rev, sweeps, zs: set,
                  if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)}
     entry, grads = _entry_values(rev, core, active, zs)
     kept = {s.targets[0].id for s in entry}
-    saved = sorted(sweeps.reads | S.load_names(S.tuple_(grads)) & (set(params) | kept))
+    # what the adjoint reads before it restores it itself (from a push in the primal sweep)
+    reads = sweeps.reads if sweeps.exposed is None else sweeps.exposed
+    saved = sorted(reads | S.load_names(S.tuple_(grads)) & (set(params) | kept))
     maybe_unset = (set(saved) - top_level - rev.assigned_first) | _maybe_unset(rev, sweeps,
                                                                               params)
     if saved:

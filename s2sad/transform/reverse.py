@@ -53,6 +53,7 @@ class Sweeps:
     reads: set          # primal variables the adjoint reads
     pushed: set         # variables pushed before being overwritten
     uses_stack: bool
+    exposed: set | None = None  # of reads, those the adjoint may read before it assigns them
 
 
 def def_sites(stmts, in_loop: bool = False, sites: dict | None = None) -> dict:
@@ -100,6 +101,7 @@ class Reverse(FunctionTransform):
         # gradients known to hold ones in the shape of their variable (the seed of a
         # scalar result, and what a full sum hands back): multiplying by them is a copy
         self.ones: set[str] = set()
+        self.markers: set[str] = set()  # t of t = s2sad.checkpointed(...): nothing to run
         self.computed = computed_values(core)
         self.stack = namer.unique("stack")
         self.push = namer.unique("push")
@@ -206,6 +208,8 @@ class Reverse(FunctionTransform):
         if isinstance(stmt.targets[0], gast.Subscript):
             return self.store(stmt, zs)
         target = stmt.targets[0].id
+        if target in self.markers:
+            return [], [], zs  # the checkpointed loop runs over the range itself
         grad = self.namer.grad(target)
         op = self.classify(stmt.value)
         primal, adjoint = [stmt], []
