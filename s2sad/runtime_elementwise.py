@@ -56,6 +56,60 @@ def sinc_second_derivative(x):
     return np.where(small, near, far)[()]
 
 
+# -- math.lgamma, math.gamma: digamma and trigamma ----------------------------------
+# Bernoulli numbers B_2 ... B_16 of the asymptotic series, as B_2k
+_BERNOULLI = (1.0 / 6.0, -1.0 / 30.0, 1.0 / 42.0, -1.0 / 30.0, 5.0 / 66.0,
+              -691.0 / 2730.0, 7.0 / 6.0)
+_ASYMPTOTIC = 6.0  # from here on the series' first omitted term is below 2e-13
+
+
+def digamma(x) -> float:
+    """``psi(x) = d lgamma(x) / dx`` for a number ``x``: the recurrence
+    ``psi(x) = psi(x + 1) - 1/x`` up to ``x >= 6``, then the asymptotic series
+    ``log x - 1/(2x) - sum B_2k / (2k x^2k)``; the reflection formula
+    ``psi(x) = psi(1 - x) - pi / tan(pi x)`` below 0. NaN at the poles 0, -1, -2, ...
+
+    >>> round(digamma(1.0), 12)  # minus the Euler-Mascheroni constant
+    -0.577215664902
+    """
+    x = float(x)
+    if x <= 0.0:
+        if x == math.floor(x):
+            return math.nan
+        return digamma(1.0 - x) - math.pi / math.tan(math.pi * x)
+    shift = 0.0
+    while x < _ASYMPTOTIC:
+        shift -= 1.0 / x
+        x += 1.0
+    inv2 = 1.0 / (x * x)
+    series, power = 0.0, inv2
+    for k, b in enumerate(_BERNOULLI, start=1):
+        series += b / (2 * k) * power
+        power *= inv2
+    return shift + math.log(x) - 0.5 / x - series
+
+
+def trigamma(x) -> float:
+    """``psi'(x)``, the derivative of `digamma`, the same way: ``psi'(x) = psi'(x + 1)
+    + 1/x^2`` up to ``x >= 6``, then ``1/x + 1/(2x^2) + sum B_2k / x^(2k+1)``; below 0,
+    ``psi'(x) = pi^2 / sin^2(pi x) - psi'(1 - x)``. NaN at the poles."""
+    x = float(x)
+    if x <= 0.0:
+        if x == math.floor(x):
+            return math.nan
+        return (math.pi / math.sin(math.pi * x)) ** 2 - trigamma(1.0 - x)
+    shift = 0.0
+    while x < _ASYMPTOTIC:
+        shift += 1.0 / (x * x)
+        x += 1.0
+    inv2 = 1.0 / (x * x)
+    series, power = 0.0, inv2 / x
+    for b in _BERNOULLI:
+        series += b * power
+        power *= inv2
+    return shift + 1.0 / x + 0.5 * inv2 + series
+
+
 # -- np.clip ----------------------------------------------------------------------
 # y = minimum(maximum(x, lo), hi), with a missing (None) bound left out. A tie (x on a
 # bound) sends the gradient nowhere, as autograd's clip does for x.

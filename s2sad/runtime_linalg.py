@@ -20,8 +20,9 @@ same derivative as the symmetric one.
 Not supported (`NotImplementedError` at run time): einsum in the interleaved form
 (operands and index lists) or with more than eight operands; ``svd`` with
 ``full_matrices=True`` of a non-square matrix; ``qr`` in the modes ``'complete'`` (of a
-tall matrix) and ``'raw'``. Derivatives at repeated eigenvalues or singular values, at a
-rank-deficient ``pinv`` or a singular ``inv``/``det``/``solve`` are not finite.
+tall matrix) and ``'raw'``; ``lstsq`` of a wide or rank-deficient matrix. Derivatives at
+repeated eigenvalues or singular values, at a rank-deficient ``pinv`` or a singular
+``inv``/``det``/``solve`` are not finite.
 """
 
 from __future__ import annotations
@@ -638,6 +639,68 @@ def pinv_jvp(t, y, a, hermitian=False):
     dtype = _float_dtype(y)
     return (-(y @ t @ y) + y @ _T(y) @ _T(t) @ (_eye(m, dtype) - a @ y)
             + (_eye(n, dtype) - y @ a) @ _T(t) @ _T(y) @ y)
+
+
+# -- lstsq ------------------------------------------------------------------------------
+
+def _lstsq_parts(y, a, b):
+    """``x`` and the residual ``r = b - a x`` as matrices (a column per column of ``b``) and
+    whether ``b`` is a vector, for a tall or square ``a`` of full column rank (where
+    ``x = solve(a.T a, a.T b)`` is smooth)."""
+    m, n = np.shape(a)
+    if m < n or y[2] < n:
+        raise NotImplementedError("the derivative of np.linalg.lstsq is implemented for a "
+                                  "matrix of full column rank only (at least as many rows "
+                                  "as columns)")
+    vector = np.ndim(b) == 1
+    x = np.asarray(y[0])[:, None] if vector else np.asarray(y[0])
+    bm = np.asarray(b)[:, None] if vector else np.asarray(b)
+    return x, bm - a @ x, vector
+
+
+def _column(g, vector: bool):
+    return np.asarray(g)[:, None] if vector else np.asarray(g)
+
+
+def lstsq_adjoint(g, y, a, b, argnum: int):
+    """Gradient of ``x, residuals, rank, s = lstsq(a, b)`` with respect to ``a`` (argnum 0)
+    or ``b`` (1), from the gradients of ``x`` (``dx = pinv(a) (db - da x) + inv(a.T a)
+    da.T r``), of the residuals (``2 r.T (db - da x)`` per column; ``a.T r = 0``) and, for
+    ``a``, of the singular values ``s`` (``u_i v_i.T``)."""
+    x, r, vector = _lstsq_parts(y, a, b)
+    gx, gres, gs = item(g, 0), item(g, 1), item(g, 3)
+    gb = np.zeros(r.shape, dtype=_float_dtype(a, b))
+    ga = np.zeros(np.shape(a), dtype=gb.dtype)
+    if not _zero(gx):
+        z = np.linalg.solve(_T(a) @ a, _column(gx, vector))
+        gb = gb + a @ z
+        ga = ga + r @ _T(z)
+    if not _zero(gres) and np.size(y[1]):
+        gb = gb + 2.0 * r * np.asarray(gres)
+    if argnum == 1:
+        return gb[:, 0] if vector else gb
+    ga = ga - gb @ _T(x)
+    if not _zero(gs):
+        u, _, vt = np.linalg.svd(a, full_matrices=False)
+        ga = ga + (u * np.asarray(gs)) @ vt
+    return ga
+
+
+def lstsq_jvp(ta, tb, y, a, b):
+    """Tangent of ``(x, residuals, rank, s) = lstsq(a, b)`` (the rank's is zero)."""
+    x, r, vector = _lstsq_parts(y, a, b)
+    change = -(ta @ x) if not _zero(ta) else np.zeros(r.shape)
+    if not _zero(tb):
+        change = change + _column(tb, vector)
+    right = _T(a) @ change + (_T(ta) @ r if not _zero(ta) else 0.0)
+    dx = np.linalg.solve(_T(a) @ a, right)
+    dres = 2.0 * np.sum(r * change, axis=0) if np.size(y[1]) else _zeros(y[1])
+    if _zero(ta):
+        ds = _zeros(y[3])
+    else:
+        u, _, vt = np.linalg.svd(a, full_matrices=False)
+        ds = np.sum(u * (ta @ _T(vt)), axis=0)
+    return (dx[:, 0] if vector else dx, dres, _zeros(y[2]), ds)
 
 
 # -- qr ---------------------------------------------------------------------------------

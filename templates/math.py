@@ -4,7 +4,13 @@ import math
 from builtins import round  # noqa: UP029 - templates may only use names their module defines
 
 from s2sad.rules import adjoint, d, nondifferentiable, tangent
-from s2sad.runtime_elementwise import safe_log, sequence_sum_adjoint, sequence_sum_tangent
+from s2sad.runtime_elementwise import (
+    digamma,
+    safe_log,
+    sequence_sum_adjoint,
+    sequence_sum_tangent,
+    trigamma,
+)
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
                   math.isfinite, math.isclose, math.gcd, math.lcm, math.factorial,
@@ -194,6 +200,38 @@ def erfc(y, x):
 @tangent(math.erfc)
 def erfc_tangent(y, x):
     d[y] = -d[x] * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)
+
+
+# -- gamma functions: digamma is d lgamma / dx; its own rule (trigamma) gives second
+#    derivatives --------------------------------------------------------------------------
+@adjoint(math.lgamma)
+def lgamma(y, x):
+    d[x] = d[y] * digamma(x)
+
+
+@tangent(math.lgamma)
+def lgamma_tangent(y, x):
+    d[y] = d[x] * digamma(x)
+
+
+@adjoint(math.gamma)
+def gamma(y, x):
+    d[x] = d[y] * y * digamma(x)
+
+
+@tangent(math.gamma)
+def gamma_tangent(y, x):
+    d[y] = d[x] * y * digamma(x)
+
+
+@adjoint(digamma)
+def digamma_adjoint(y, x):
+    d[x] = d[y] * trigamma(x)
+
+
+@tangent(digamma)
+def digamma_tangent(y, x):
+    d[y] = d[x] * trigamma(x)
 
 
 # -- trigonometric and hyperbolic ---------------------------------------------------

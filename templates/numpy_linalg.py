@@ -1,6 +1,6 @@
 """Rules for ``numpy.linalg``.
 
-Tuple results (slogdet, eigh, svd, qr) get their gradient as a `Cotangent` (``0.0`` for a
+Tuple results (slogdet, eigh, svd, qr, lstsq) get their gradient as a `Cotangent` (``0.0`` for a
 part that got none) and give a tuple as their tangent; the helpers in
 `s2sad.runtime_linalg` take both apart. What is not supported raises NotImplementedError
 when the derivative runs (see that module).
@@ -20,6 +20,8 @@ from s2sad.runtime_linalg import (
     inv_jvp,
     linalg_norm_adjoint,
     linalg_norm_jvp,
+    lstsq_adjoint,
+    lstsq_jvp,
     matrix_power_adjoint,
     matrix_power_jvp,
     pinv_adjoint,
@@ -144,3 +146,14 @@ def qr(y, a, mode="reduced"):
 @tangent(np.linalg.qr)
 def qr_tangent(y, a, mode="reduced"):
     d[y] = qr_jvp(d[a], y, a, mode)
+
+
+@adjoint(np.linalg.lstsq)
+def lstsq(y, a, b, rcond=None):
+    d[a] = lstsq_adjoint(d[y], y, a, b, 0)
+    d[b] = lstsq_adjoint(d[y], y, a, b, 1)
+
+
+@tangent(np.linalg.lstsq)
+def lstsq_tangent(y, a, b, rcond=None):
+    d[y] = lstsq_jvp(d[a], d[b], y, a, b)
