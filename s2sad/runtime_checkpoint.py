@@ -190,6 +190,16 @@ def checkpoint_loop_adjoint(record: LoopRecord, primal, adjoint, dcarried: tuple
     work = [(0, len(record.indices), record.slots)] if len(record.indices) else []
     while work:
         start, stop, slots = work.pop()
+        if stop - start <= slots and not record.copies:
+            # every state of the segment fits: one sweep forward, then back (what the
+            # schedule would do, without splitting it step by step)
+            states = [saved.pop(start)]
+            for t in range(start, stop - 1):  # (the primal sweep may have kept some)
+                states.append(saved.pop(t + 1) if t + 1 in saved
+                              else reversal.advance_from(states[-1], t))
+            for t in range(stop - 1, start - 1, -1):
+                grads = reversal.reverse_step(t, states.pop(), grads)
+            continue
         if slots == 1 or stop - start == 1:
             for t in range(stop - 1, start, -1):
                 grads = reversal.reverse_step(t, reversal.advance(start, t), grads)
@@ -222,6 +232,11 @@ class _Reversal:
         for position in range(start, stop):
             state = record.step(record.indices[position], *state, *record.reads)
         return state
+
+    def advance_from(self, state: tuple, t: int) -> tuple:
+        """The state after step ``t`` from the one before it."""
+        record = self.record
+        return record.step(record.indices[t], *state, *record.reads)
 
     def reverse_step(self, t: int, state: tuple, grads: tuple) -> tuple:
         """Step ``t`` taped from ``state``, then its adjoint: the gradients before it."""
