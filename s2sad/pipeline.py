@@ -11,6 +11,7 @@ callables. Pass ``trace=[]`` to collect the source after each stage
 from __future__ import annotations
 
 import copy
+import inspect
 from dataclasses import dataclass, field
 
 import gast
@@ -170,7 +171,7 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
     check_effects(core, act, classify, parsed.filename)
     numbers = scalar_variables(core, set(scalars), classify)
     arrays = {p for p, cls in types if cls is np.ndarray}
-    shapes = shape_classes(core, classify, numbers, arrays)
+    shapes = shape_classes(core, classify, numbers, arrays, callee_shapes(module))
     ret = core.body[-1].value
     if top_level and isinstance(ret, gast.Constant) and ret.value is None:
         raise TransformError(f"{func.__qualname__} returns None: there is nothing to "
@@ -179,6 +180,53 @@ def front(module: ModuleBuilder, func, active, kinds, trace, direction: str,
                              hint="return the value whose gradient you want")
     return Front(parsed, core, namer, local_names, classify, act, numbers, shapes, ret,
                  core.body[:-1])
+
+
+def callee_shapes(module: ModuleBuilder):
+    """`shape_classes`'s ``callee``: the class of what a user function returns, from its
+    own shape analysis with its parameters of the callers' classes (memoized per
+    derivation; recursion, and a function s2sad refuses, give None: unknown)."""
+    analyzing: set = set()
+
+    def result(fn, classes: list):
+        code = fn.__code__
+        if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) \
+                or code.co_kwonlyargcount or len(classes) != code.co_argcount:
+            return None
+        key = (code, tuple(classes))
+        if key in module.results:
+            return module.results[key]
+        if code in analyzing:
+            return None
+        analyzing.add(code)
+        try:
+            found = _returned_class(fn, classes, module.registry, result)
+        except (TransformError, OSError, TypeError):
+            found = None  # its own transform reports what is wrong with it
+        finally:
+            analyzing.discard(code)
+        module.results[key] = found
+        return found
+
+    return result
+
+
+def _returned_class(fn, classes: list, registry_, callee):
+    parsed = parse_function(fn)
+    core, _ = normalize(parsed.node, parsed.filename, marker=checkpoint_marker(parsed.scope))
+    params = S.param_names(core)
+    local_names = set(params) | S.store_names(gast.Module(body=core.body, type_ignores=[]))
+    classify = Classifier(parsed.scope, registry_, local_names, stack_operations(core))
+    numbers = {p for p, c in zip(params, classes) if c == SCALAR}
+    arrays = {p for p, c in zip(params, classes) if c is not None and c != SCALAR}
+    table = shape_classes(core, classify, numbers, arrays, callee)
+    ret = core.body[-1].value if isinstance(core.body[-1], gast.Return) else None
+    found = table.get(ret.id) if isinstance(ret, gast.Name) else None
+    if found == SCALAR:
+        return SCALAR
+    if found is not None and found.startswith("param:") and found[6:] in params:
+        return classes[params.index(found[6:])]
+    return None
 
 
 def refuse_helper_adjoints(func) -> None:

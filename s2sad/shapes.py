@@ -14,11 +14,15 @@ reads ``x`` (so it is neither pushed in loops nor kept alive).
 Only what NumPy guarantees is used: a ufunc's result has the broadcast shape of its
 arguments, and broadcasting a shape with () or with itself gives that shape. The
 analysis is a fixed point over all assignments (flow-insensitive): a variable assigned
-values of different classes, or assigned other than by ``name = value``, has none.
+values of different classes, or assigned other than by ``name = value``, has none. A
+call of a user function has the class its own analysis gives its result (``callee``,
+from the pipeline: ``x = step(x)`` keeps x's class when step returns something of its
+argument's shape).
 """
 
 from __future__ import annotations
 
+import types
 from collections import Counter
 
 import gast
@@ -45,8 +49,12 @@ _SAME_SHAPE = {np.zeros_like, np.ones_like, np.copy, np.empty_like, np.positive,
 
 
 def shape_classes(node: gast.FunctionDef, classify: Classifier, numbers: set[str],
-                  arrays: set[str]) -> dict[str, str]:
-    """The shape class of each variable whose shape is known relative to the parameters."""
+                  arrays: set[str], callee=None) -> dict[str, str]:
+    """The shape class of each variable whose shape is known relative to the parameters.
+
+    ``callee(func, classes)``, if given, tells the class of what a user function returns
+    when called with arguments of ``classes`` (a class, or None for unknown, per
+    positional parameter), in those same terms; or None when it cannot tell."""
     params = set(S.param_names(node))
     defs = list(assignments(node.body))
     simple = Counter(target for target, _ in defs)
@@ -63,7 +71,7 @@ def shape_classes(node: gast.FunctionDef, classify: Classifier, numbers: set[str
         table.setdefault(name, SCALAR)
 
     def cls(value):
-        return _class_of(value, table, classify)
+        return _class_of(value, table, classify, callee)
 
     changed = True
     while changed:
@@ -114,20 +122,20 @@ def _broadcast(classes):
     return out
 
 
-def _class_of(value, table: dict, classify: Classifier):
+def _class_of(value, table: dict, classify: Classifier, callee=None):
     if isinstance(value, gast.Constant):
         ok = isinstance(value.value, (int, float)) and not isinstance(value.value, bool)
         return SCALAR if ok else _TOP
     if isinstance(value, gast.Name):
         return table.get(value.id, _BOTTOM) if value.id in classify.locals else _TOP
     if isinstance(value, gast.BinOp) and isinstance(value.op, ELEMENTWISE_OPS):
-        return _broadcast([_class_of(value.left, table, classify),
-                           _class_of(value.right, table, classify)])
+        return _broadcast([_class_of(value.left, table, classify, callee),
+                           _class_of(value.right, table, classify, callee)])
     if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.USub, gast.UAdd)):
-        return _class_of(value.operand, table, classify)
+        return _class_of(value.operand, table, classify, callee)
     if isinstance(value, gast.Call) and not value.keywords:
-        args = [_class_of(a, table, classify) for a in value.args]
-        return _call_class(value.func, args, table, classify)
+        args = [_class_of(a, table, classify, callee) for a in value.args]
+        return _call_class(value.func, args, table, classify, callee)
     # sizes: x.ndim, x.size, x.shape[k] (of an array; any other value with these
     # attributes is taken to follow NumPy)
     if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
@@ -140,7 +148,7 @@ def _class_of(value, table: dict, classify: Classifier):
     return _TOP
 
 
-def _call_class(func, args: list, table: dict, classify: Classifier):
+def _call_class(func, args: list, table: dict, classify: Classifier, callee=None):
     if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
             and func.value.id in classify.locals:
         known = table.get(func.value.id, _BOTTOM)
@@ -152,6 +160,13 @@ def _call_class(func, args: list, table: dict, classify: Classifier):
     fn = resolve(func, classify.scope)
     if fn is MISSING:
         return _TOP
+    if callee is not None and isinstance(fn, types.FunctionType) and _hashable(fn) \
+            and classify.registry.lookup(fn) is None \
+            and not classify.registry.is_nondifferentiable(fn):
+        if any(a is _BOTTOM for a in args):
+            return _BOTTOM  # (the fixed point comes back with more)
+        found = callee(fn, [a if isinstance(a, str) else None for a in args])
+        return found if found is not None else _TOP
     if isinstance(fn, np.ufunc):
         ok = fn.nout == 1 and fn.signature is None and len(args) == fn.nin
         return _broadcast(args) if ok else _TOP

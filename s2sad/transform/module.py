@@ -84,6 +84,7 @@ class ModuleBuilder:
     callees: list = field(default_factory=list)  # how each scope after the first is reached
     sources: list = field(default_factory=list)  # (qualname, source) of each function
     origins: dict = field(default_factory=dict)  # generated function -> user file
+    results: dict = field(default_factory=dict)  # (code, classes) -> shape class returned
 
     def bind(self, name: str, value, avoid=frozenset(), recipe="import") -> str:
         """The module-level name under which the generated code finds ``value``."""
