@@ -543,15 +543,32 @@ def linear_in_first():
 
 # -- stores into arrays and lists (x[i] = v) ----------------------------------------------
 
+class _Absent:
+    """What `saved_part` saves for a key a dict does not hold yet (the store adds it)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
 def saved_part(x, index):
-    """A copy of ``x[index]``, the values a store is about to overwrite."""
+    """A copy of ``x[index]``, the values a store is about to overwrite (`ABSENT` for a
+    key the dict ``x`` does not hold yet: ``stats["mean"] = ...`` on a new dict)."""
+    if isinstance(x, dict) and index not in x:
+        return ABSENT
     old = x[index]
     return old.copy() if isinstance(old, np.ndarray) else old
 
 
 def restore_part(x, index, old) -> None:
-    """Write the saved values back (in place: views of ``x`` see them too)."""
-    x[index] = old
+    """Write the saved values back (in place: views of ``x`` see them too); a key the
+    store added is removed again."""
+    if old is ABSENT:
+        del x[index]
+    else:
+        x[index] = old
 
 
 def part(g, index):
@@ -572,6 +589,8 @@ def zero_part(g, index):
     if isinstance(g, np.ndarray):
         g = g.copy()
         g[index] = 0
+    elif isinstance(g, dict):  # the gradient of a dict: the key's part is zero again
+        g = CotangentDict((k, v) for k, v in g.items() if k != index)
     return g
 
 
@@ -581,6 +600,10 @@ def set_part(t, index, value):
         out = list(t)
         out[index] = value
         return type(t)(out)
+    if isinstance(t, dict):  # the tangent of a dict (a `CotangentDict`)
+        out = CotangentDict(t)
+        out[index] = value
+        return out
     t = np.array(t, copy=True)
     t[index] = value
     return t
