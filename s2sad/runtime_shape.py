@@ -199,6 +199,20 @@ def _cumprod_jacobian(xm):
     return np.cumprod(rows, axis=-1) * np.triu(np.ones((n, n), dtype=xm.dtype))
 
 
+def diff_adjoint(g, x, n=1, axis=-1):
+    """Gradient of ``y = np.diff(x, n, axis)``: the adjoint of a first difference,
+    ``g`` padded by a zero in front minus ``g`` padded by a zero behind, ``n`` times."""
+    shape = list(shape_of(x))
+    axis = axis % len(shape)
+    shape[axis] = max(shape[axis] - n, 0)
+    g = np.broadcast_to(g, tuple(shape))
+    for _ in range(n):
+        zero = np.zeros_like(np.take(g, [0], axis=axis)) if g.shape[axis] else \
+            np.zeros(g.shape[:axis] + (1,) + g.shape[axis + 1:], dtype=g.dtype)
+        g = np.concatenate([zero, g], axis) - np.concatenate([g, zero], axis)
+    return g
+
+
 def cumprod_adjoint(g, y, x, axis=None):
     """Gradient of ``y = np.cumprod(x, axis)``."""
     xm, back = _lanes(x, axis)

@@ -22,6 +22,7 @@ from s2sad.runtime_shape import (
     cumprod_jvp,
     diag_adjoint,
     diagonal_adjoint,
+    diff_adjoint,
     dof,
     fill_adjoint,
     fill_jvp,
@@ -389,6 +390,26 @@ def rot90(y, x, k=1, axes=(0, 1)):
 @tangent(np.rot90)
 def rot90_tangent(y, x, k=1, axes=(0, 1)):
     d[y] = np.rot90(d[x], k, axes)
+
+
+@adjoint(np.diff)
+def diff(y, x, n=1, axis=-1):
+    d[x] = diff_adjoint(d[y], x, n, axis)
+
+
+@tangent(np.diff)
+def diff_tangent(y, x, n=1, axis=-1):
+    d[y] = np.diff(d[x], n, axis)
+
+
+@adjoint(diff_adjoint)
+def diff_adjoint_adjoint(y, g, x, n=1, axis=-1):
+    d[g] = np.diff(d[y], n, axis)
+
+
+@tangent(diff_adjoint)
+def diff_adjoint_tangent(y, g, x, n=1, axis=-1):
+    d[y] = diff_adjoint(d[g], x, n, axis)
 
 
 @adjoint(np.sort)

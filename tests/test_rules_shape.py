@@ -100,6 +100,10 @@ TABLE: list[Row] = [
     *rows(np.max, ["np.max(np.concatenate([x, x]), axis=0)", "np.max(np.stack([x, x]))"],
           [(3, 2)]),  # every maximum tied twice: half to each copy
     *rows(np.max, "np.max(x, initial=0.0)", [(3, 2)], oracle="np.maximum(np.max(x), 0.0)"),
+    # -- diff: adjoint and tangent; autograd has it --------------------------------------
+    *rows(np.diff, ["np.diff(x)", "np.diff(x, 2)", "np.diff(x, axis=0)",
+                    "np.diff(x, n=2, axis=-2)"], [(3, 3, 4)]),
+    *rows(np.diff, ["np.diff(x)", "np.diff(x, 3)"], [(5,)]),
     # -- cumsum, cumprod -----------------------------------------------------------------
     *rows(np.cumsum, ["np.cumsum(x)", "np.cumsum(x, axis=0)", "np.cumsum(x, axis=-1)",
                       "np.cumsum(x, 1)"], [(3, 2, 4)]),
@@ -499,8 +503,12 @@ def second_build(x):
     return np.sum(a ** 3) + np.sum(b * b) + np.sum(c ** 3) + np.sum(np.diagonal(x) ** 3)
 
 
+def second_diff(x):
+    return np.sum(np.diff(x, axis=0) ** 3) + np.sum(np.diff(x, 2) * x[:, 1:2] ** 2)
+
+
 @pytest.mark.parametrize("fn", [second_reductions, second_layout, second_join,
-                                second_copies, second_build])
+                                second_copies, second_build, second_diff])
 def test_second_derivatives(fn):
     x = np.random.default_rng(5).normal(size=(3, 3))
     grad = s2sad.grad(fn)
