@@ -85,7 +85,10 @@ class FunctionTransform:
             [(p, self.classify.types[atom.id]) for p, atom in bound.arguments.items()
              if isinstance(atom, gast.Name) and atom.id in self.classify.types]
             + [(p, np.ndarray) for p, atom in bound.arguments.items()
-               if p not in numbers and self.known_array(atom)],
+               if p not in numbers and self.known_array(atom)]
+            + [(p, code) for p, code in ((p, self.static_function(atom))
+                                         for p, atom in bound.arguments.items())
+               if code is not None],
             key=lambda pair: pair[0]))
         if op.receiver or op.passed:  # found through a class or an argument, not a name
             path = (-1, f"{op.key.__module__}:{op.key.__qualname__}")
@@ -93,6 +96,21 @@ class FunctionTransform:
             path = (self.module.scope_index(self.parsed.func), S.unparse(call.func))
         spec = self.module.specialize(op.key, active, numbers, path, mode=mode, types=types)
         return args, bound, spec
+
+    def static_function(self, atom):
+        """The function a module-level name passes to a helper (``rk4(rhs, y)``,
+        ``apply(np.sin, x)``): the helper is specialized to it, as to a function
+        handed to the differentiated function. None for anything else."""
+        from ..analyze import _is_static, resolve
+        from ..api import _is_function
+        if not isinstance(atom, (gast.Name, gast.Attribute)) \
+                or not _is_static(atom, self.classify.locals):
+            return None
+        value = resolve(atom, self.classify.scope)
+        try:
+            return value if _is_function(value) else None
+        except TypeError:  # unhashable: no rule can be registered for it
+            return None
 
     def known_array(self, atom) -> bool:
         """Whether ``atom`` is a local known to hold a NumPy array (it has a shape class
