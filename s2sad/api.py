@@ -483,6 +483,9 @@ def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
         params, primals, tangents, passed = _pack_star(params, star, primals, tangents)
     else:
         passed = primals
+        if len(tangents) == len(primals) < len(params) \
+                and _have_defaults(func, params[len(primals):]):
+            params = params[:len(primals)]  # the others take their defaults, as in func(*primals)
     if len(primals) != len(params) or len(tangents) != len(primals):
         func = _target(func)
         raise TypeError(f"jvp({func.__qualname__}, primals, tangents) needs {len(params)} "
@@ -504,6 +507,12 @@ def jvp(func: Callable, primals, tangents, *, optimize: bool = True):
     chosen = [t for p, t in zip(params, tangents) if p in active]
     out, tangent = compiled.entry[0](*chosen, *passed)
     return out, finalize(tangent, out)
+
+
+def _have_defaults(func, names) -> bool:
+    """Whether every parameter of ``func`` in ``names`` has a default value."""
+    sig = inspect.signature(_target(func)).parameters
+    return all(sig[n].default is not inspect.Parameter.empty for n in names)
 
 
 def _star_parameter(func) -> str | None:
