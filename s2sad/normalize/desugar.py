@@ -105,29 +105,32 @@ class Desugar(gast.NodeTransformer):
         index = self.namer.fresh("i")
         before: list = []
         self.loop_writes = S.store_names(gast.Module(body=node.body, type_ignores=[]))
-        if _is_builtin_call(it, "zip"):
-            seqs = [self._bind(a, before, node.lineno) for a in it.args]
-            lengths = ", ".join(f"len({s})" for s in seqs)
-            count = f"min({lengths})" if len(seqs) > 1 else lengths
-            items = "(" + ", ".join(f"{s}[{index}]" for s in seqs) + ",)"
-        elif _is_builtin_call(it, "enumerate"):
-            if len(it.args) != 1 or it.keywords:
-                raise at(it, self.filename, "enumerate with a start is not supported",
-                         "add the offset to the index inside the loop",
-                         UnsupportedConstructError)
-            seq = self._bind(it.args[0], before, node.lineno)
-            count = f"len({seq})"
-            items = f"({index}, {seq}[{index}])"
-        else:
-            seq = self._bind(it, before, node.lineno)
-            count = f"len({seq})"
-            items = f"{seq}[{index}]"
+        count, items = self.sequence(it, index, before, node.lineno)
         header = S.quote(f"for {index} in range({count}):\n    TARGET = {items}",
                          TARGET=node.target)[0]
         header.body.extend(node.body)
         for stmt in before + [header]:
             S.located(stmt, S.line(node))
         return before + [header]
+
+    def sequence(self, it, index: str, before: list, lineno: int) -> tuple[str, str]:
+        """``(count, item)``: the number of passes of a loop over ``it`` and the source of
+        its item at position ``index``; ``zip`` and ``enumerate`` nest
+        (``enumerate(zip(xs, ys))`` gives ``(i, (xs[i], ys[i]))``)."""
+        if _is_builtin_call(it, "zip"):
+            parts = [self.sequence(a, index, before, lineno) for a in it.args]
+            counts = ", ".join(c for c, _ in parts)
+            count = f"min({counts})" if len(parts) > 1 else counts
+            return count, "(" + ", ".join(i for _, i in parts) + ",)"
+        if _is_builtin_call(it, "enumerate"):
+            if len(it.args) != 1 or it.keywords:
+                raise at(it, self.filename, "enumerate with a start is not supported",
+                         "add the offset to the index inside the loop",
+                         UnsupportedConstructError)
+            count, item = self.sequence(it.args[0], index, before, lineno)
+            return count, f"({index}, {item})"
+        seq = self._bind(it, before, lineno)
+        return f"len({seq})", f"{seq}[{index}]"
 
     def reversed_loop(self, node: gast.For, sequence):
         """``for x in reversed(xs)`` -> ``for i in range(len(xs) - 1, -1, -1): x = xs[i]``."""
