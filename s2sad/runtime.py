@@ -337,9 +337,11 @@ def broadcast_tangent(t, like):
 def zero_tangent(x):
     """A zero tangent for ``x``: like `zeros_like`, but a tuple or list gets a plain tuple,
     since ``+`` of lists concatenates, and their tangents must too (a `Cotangent`, which
-    adds part by part, stays one)."""
+    adds part by part, stays one), and a dict a zero for each of its keys."""
     if isinstance(x, (tuple, list)) and not isinstance(x, Cotangent):
         return tuple(zero_tangent(v) for v in x)
+    if type(x) is dict:  # read key by key (d[x][key]): every key gets its zero
+        return CotangentDict((k, zero_tangent(v)) for k, v in x.items())
     return zeros_like(x)
 
 
