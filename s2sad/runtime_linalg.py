@@ -854,6 +854,35 @@ def linalg_norm_adjoint(g, y, x, ord=None, axis=None, keepdims=False):
     return g * w
 
 
+def linalg_norm_adjoint_jvp(g, y, x, v, ord=None, axis=None, keepdims=False):
+    """``g`` (as `linalg_norm_adjoint` broadcasts it) times ``H v``, ``H`` the Hessian of
+    ``y = np.linalg.norm(x, ord, axis, keepdims)`` (the derivative of its weights along
+    ``v``): the tangent of ``linalg_norm_adjoint(g, y, x)`` along ``d[x] = v`` and, ``H``
+    being symmetric, its gradient for ``x`` given the cotangent ``v``. Vector ords and
+    ``'fro'``; the weights of ``0``, ``1``, ``inf`` and of the matrix ords ``1``, ``-1``,
+    ``inf``, ``-inf`` are constant where they have a derivative."""
+    if _zero(v) or _zero(g):
+        return _zeros(x)
+    x = np.asarray(x)
+    kind, axes = _norm_kind(x, ord, axis)
+    expand = (lambda a: a) if keepdims or not axes else \
+        (lambda a: np.expand_dims(a, tuple(sorted(axes))))
+    yk = expand(y)
+    w, _ = _norm_weights(y, x, ord, axis, keepdims)
+    dyk = np.sum(w * v, axis=axes, keepdims=True)
+    if kind == "flat" or kind == "matrix" and ord in (None, "fro") \
+            or kind == "vector" and ord in (None, 2):
+        hv = (v - w * dyk) / yk  # d(x / y)
+    elif kind == "vector" and ord not in (0, 1, np.inf, -np.inf):
+        hv = (ord - 1) * (np.abs(x) / yk) ** (ord - 2) * (v - x * dyk / yk) / yk
+    elif kind == "vector" or ord in (1, -1, np.inf, -np.inf):
+        hv = np.zeros_like(w)
+    else:
+        raise NotImplementedError(f"second derivatives of np.linalg.norm with the matrix "
+                                  f"ord={ord!r} are not implemented")
+    return expand(g) * hv
+
+
 def linalg_norm_jvp(t, y, x, ord=None, axis=None, keepdims=False):
     """Tangent of ``y = np.linalg.norm(x, ord, axis, keepdims)``: ``sum(w * t)`` over the
     normed axes, ``w`` the derivative."""
