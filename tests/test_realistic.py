@@ -63,6 +63,15 @@ def _data():
         "dict of moments": (R.moments, (rng.normal(size=6),)),
         "dict state rnn": (R.dict_state_rnn, (rng.normal(size=(3, 3)) * 0.7,
                                               rng.normal(size=(4, 3)))),
+        "enumerate zip": (R.discounted_squared_errors, (rng.normal(size=3), X,
+                                                        rng.normal(size=8))),
+        "layernorm": (R.layernorm_loss, (rng.normal(size=(3, 4)), rng.normal(size=4),
+                                         rng.normal(size=4))),
+        "lennard-jones": (R.lennard_jones, (np.array([[0.0, 0.0], [1.1, 0.1], [0.2, 1.05],
+                                                      [1.2, 1.3]]),)),
+        "power iteration": (R.power_iteration, (np.array([[2.0, 0.5, 0.1], [0.5, 1.0, 0.2],
+                                                          [0.1, 0.2, 0.5]]),)),
+        "early return": (R.series_until, (0.7,)),
         "laplacian by slices": (R.tridiag_energy, (rng.normal(size=7),)),
         "dataclass": (R.oscillator_fit, (R.OscParams(2.0, 0.3, np.array([1.0, 0.5])),
                                          np.linspace(0, 3, 12), rng.normal(size=12))),
@@ -82,12 +91,14 @@ STRUCTURED = {"mlp dict", "dataclass", "model object"}
 SMOOTH = ["softmax regression", "ridge hyperparameter", "rnn", "newton cubic",
           "gaussian nll", "gp marginal likelihood", "kalman", "horner", "piecewise",
           "closure factory", "nested def and lambda", "lotka-volterra rk4", "pendulum",
-          "newton sqrt", "logistic"]
+          "newton sqrt", "logistic", "enumerate zip", "layernorm", "lennard-jones",
+          "early return"]
 
 
 # hvp(f)(*args, v) takes every argument before v: the defaults, spelled out
 DEFAULTS = {"logistic": (0.1,), "pendulum": (0.01, 50), "newton sqrt": (1e-12,),
-            "dict of moments": (None,), "lotka-volterra rk4": (0.05, 20)}
+            "dict of moments": (None,), "lotka-volterra rk4": (0.05, 20),
+            "enumerate zip": (0.9,)}
 
 
 def _args(name):

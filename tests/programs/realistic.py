@@ -394,3 +394,51 @@ def dict_state_rnn(W, xs):
         state["h"] = np.tanh(W @ state["h"] + x)
         state["loss"] = state["loss"] + np.sum(state["h"] ** 2)
     return state["loss"]
+
+
+def discounted_squared_errors(w, X, y, gamma=0.9):
+    """enumerate(zip(...)) with a tuple target: a discounted sum of squared errors."""
+    tot = 0.0
+    for t, (x, target) in enumerate(zip(X, y)):
+        tot = tot + gamma ** t * (np.dot(w, x) - target) ** 2
+    return tot
+
+
+def layernorm(x, gamma, beta, eps=1e-5):
+    mu = np.mean(x, axis=-1, keepdims=True)
+    var = np.var(x, axis=-1, keepdims=True)
+    return gamma * (x - mu) / np.sqrt(var + eps) + beta
+
+
+def layernorm_loss(x, gamma, beta):
+    y = layernorm(x, gamma, beta)
+    return np.sum(np.tanh(y) * np.arange(y.shape[-1]))
+
+
+def lennard_jones(pos):
+    """Pair energy in a double loop with += on a float."""
+    n = pos.shape[0]
+    e = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            r = np.linalg.norm(pos[i] - pos[j])
+            e += 1.0 / r ** 12 - 2.0 / r ** 6
+    return e
+
+
+def power_iteration(A, iters=30):
+    v = np.ones(A.shape[0])
+    for _ in range(iters):
+        v = A @ v
+        v = v / np.linalg.norm(v)
+    return v @ A @ v
+
+
+def series_until(x):
+    """A loop with an early return on the data."""
+    acc = 0.0
+    for k in range(10):
+        acc = acc + math.sin(x * k)
+        if acc > 1.5:
+            return acc * x
+    return acc
