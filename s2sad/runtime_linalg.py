@@ -31,7 +31,7 @@ import string
 
 import numpy as np
 
-from .runtime import dot_adjoint, item, shape_of, unbroadcast
+from .runtime import Cotangent, dot_adjoint, item, shape_of, unbroadcast
 
 _LETTERS = string.ascii_letters
 EINSUM_OPERANDS = 8  # the operands the einsum rule names (a0 ... a7)
@@ -171,6 +171,52 @@ def einsum_adjoint(g, subscripts, operands, more, k: int, optimize=False):
         return 0.0
     labels, out = parse_einsum(subscripts, [shape_of(op) for op in operands])
     return _einsum_vjp(g, labels, out, operands, k, optimize)
+
+
+def einsum_adjoint_jvp(g, subscripts, operands, more, tangents, k: int, optimize=False):
+    """The part of the tangent of ``einsum_adjoint(g, subscripts, operands, more, k)`` that
+    moves with the operands (``tangents``: theirs): the gradient of operand ``k`` is
+    linear in each other operand, so one term per moving operand, with its tangent in its
+    place (operand ``k``'s own tangent does not move it)."""
+    if k < 0 or _zero(g) or _zero(tangents):
+        return 0.0
+    operands = _einsum_operands(subscripts, operands, more)
+    total = 0.0
+    for j, t in enumerate(tuple(tangents)[:len(operands)]):
+        if j == k or _zero(t) or operands[j] is None:
+            continue
+        moved = list(operands)
+        moved[j] = t
+        total = total + einsum_adjoint(g, subscripts, moved, more, k, optimize)
+    return total
+
+
+def einsum_adjoint_cotangent(h, subscripts, operands, more, k: int, optimize=False):
+    """The gradient of ``g`` in ``einsum_adjoint(g, subscripts, operands, more, k)`` given
+    the cotangent ``h`` of its result: the einsum itself with ``h`` in place of operand
+    ``k`` (both are the full contraction of ``g``, ``h`` and the other operands)."""
+    if k < 0 or _zero(h):
+        return 0.0
+    operands = _einsum_operands(subscripts, operands, more)
+    operands[k] = h
+    return np.einsum(subscripts, *operands, optimize=optimize)
+
+
+def einsum_adjoint_partners(g, h, subscripts, operands, more, k: int, optimize=False):
+    """The gradient of the operands in ``einsum_adjoint(g, subscripts, operands, more, k)``
+    given the cotangent ``h`` of its result: for each other operand, its own gradient in
+    the einsum with ``h`` in place of operand ``k``, seeded with ``g`` (a `Cotangent` of
+    the eight named operands; zero for operand ``k`` and the missing ones)."""
+    named = tuple(operands)
+    if k < 0 or _zero(h) or _zero(g):
+        return 0.0
+    used = _einsum_operands(subscripts, named, more)
+    used[k] = h
+    out = [0.0] * len(named)
+    for j in range(len(used)):
+        if j != k:
+            out[j] = einsum_adjoint(g, subscripts, used, more, j, optimize)
+    return Cotangent(out)
 
 
 def einsum_jvp(y, subscripts, operands, more, tangents, optimize=False):

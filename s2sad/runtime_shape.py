@@ -224,6 +224,61 @@ def cumprod_adjoint(g, y, x, axis=None):
     return back(np.einsum("...ik,...k->...i", _cumprod_jacobian(xm), gm))
 
 
+def cumprod_adjoint_jvp(g, x, t, axis=None):
+    """The part of the tangent of ``cumprod_adjoint(g, y, x, axis)`` that moves with ``x``
+    (along ``t``; ``y`` is the cumprod of ``x``, so it moves with it). Without zeros in
+    ``x``: the gradient is ``revcumsum(g y) / x``; with zeros, the Jacobian's entries are
+    products in which each element appears at most once, so their derivative for
+    ``x[m]`` is the entry with ``x[m] = 1`` less the one with ``x[m] = 0`` (n^3 work)."""
+    if type(t) in (float, int) and t == 0 or type(g) in (float, int) and g == 0:
+        return np.zeros(shape_of(x))
+    xm, back = _lanes(x, axis)
+    gm, _ = _lanes(g, axis)
+    tm, _ = _lanes(np.broadcast_to(t, shape_of(x)), axis)
+    if np.all(xm != 0):
+        ym = np.cumprod(xm, axis=-1)
+        dym = ym * np.cumsum(tm / xm, axis=-1)
+
+        def rev(v):
+            return np.flip(np.cumsum(np.flip(v, -1), axis=-1), -1)
+
+        return back(rev(gm * dym) / xm - tm * rev(gm * ym) / (xm * xm))
+    out = np.zeros(np.broadcast_shapes(xm.shape, tm.shape, gm.shape))
+    for m in range(xm.shape[-1]):
+        one, zero = np.array(xm), np.array(xm)
+        one[..., m], zero[..., m] = 1.0, 0.0
+        dJ = _cumprod_jacobian(one) - _cumprod_jacobian(zero)
+        out += tm[..., m, None] * np.einsum("...ik,...k->...i", dJ, gm)
+    return back(out)
+
+
+def cumprod_adjoint_partner(h, g, x, axis=None):
+    """The gradient of ``x`` in ``cumprod_adjoint(g, y, x, axis)`` given the cotangent ``h``
+    of its result (``y``, the cumprod of ``x``, is left to ``x``): without zeros,
+    ``revcumsum(g y cumsum(h / x)) / x - h revcumsum(g y) / x^2``; with zeros, the
+    derivative of each Jacobian entry for ``x[m]`` as in `cumprod_adjoint_jvp`."""
+    if type(h) in (float, int) and h == 0 or type(g) in (float, int) and g == 0:
+        return np.zeros(shape_of(x))
+    xm, back = _lanes(x, axis)
+    gm, _ = _lanes(g, axis)
+    hm, _ = _lanes(np.broadcast_to(h, shape_of(x)), axis)
+    if np.all(xm != 0):
+        ym = np.cumprod(xm, axis=-1)
+
+        def rev(v):
+            return np.flip(np.cumsum(np.flip(v, -1), axis=-1), -1)
+
+        return back(rev(gm * ym * np.cumsum(hm / xm, axis=-1)) / xm
+                    - hm * rev(gm * ym) / (xm * xm))
+    out = np.zeros(np.broadcast_shapes(xm.shape, hm.shape, gm.shape))
+    for m in range(xm.shape[-1]):
+        one, zero = np.array(xm), np.array(xm)
+        one[..., m], zero[..., m] = 1.0, 0.0
+        dJ = _cumprod_jacobian(one) - _cumprod_jacobian(zero)
+        out[..., m] = np.einsum("...i,...ik,...k->...", hm, dJ, gm)
+    return back(out)
+
+
 def cumprod_jvp(t, y, x, axis=None):
     """Tangent of ``y = np.cumprod(x, axis)``."""
     xm, back = _lanes(x, axis)

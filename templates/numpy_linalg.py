@@ -19,7 +19,6 @@ from s2sad.runtime_linalg import (
     inv_adjoint,
     inv_jvp,
     linalg_norm_adjoint,
-    linalg_norm_adjoint_jvp,
     linalg_norm_jvp,
     lstsq_adjoint,
     lstsq_jvp,
@@ -46,20 +45,6 @@ def norm(y, x, ord=None, axis=None, keepdims=False):
 @tangent(np.linalg.norm)
 def norm_tangent(y, x, ord=None, axis=None, keepdims=False):
     d[y] = linalg_norm_jvp(d[x], y, x, ord, axis, keepdims)
-
-
-# second derivatives: linalg_norm_adjoint is linear in g, and its derivative for x is g
-# times the norm's Hessian, which is symmetric (y, the norm of x, is left to x)
-@adjoint(linalg_norm_adjoint)
-def norm_adjoint_adjoint(r, g, y, x, ord=None, axis=None, keepdims=False):
-    d[g] = linalg_norm_jvp(d[r], y, x, ord, axis, keepdims)
-    d[x] = linalg_norm_adjoint_jvp(g, y, x, d[r], ord, axis, keepdims)
-
-
-@tangent(linalg_norm_adjoint)
-def norm_adjoint_tangent(r, g, y, x, ord=None, axis=None, keepdims=False):
-    d[r] = linalg_norm_adjoint(d[g], y, x, ord, axis, keepdims) + linalg_norm_adjoint_jvp(
-        g, y, x, d[x], ord, axis, keepdims)
 
 
 @adjoint(np.linalg.inv)

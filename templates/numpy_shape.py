@@ -402,16 +402,6 @@ def diff_tangent(y, x, n=1, axis=-1):
     d[y] = np.diff(d[x], n, axis)
 
 
-@adjoint(diff_adjoint)
-def diff_adjoint_adjoint(y, g, x, n=1, axis=-1):
-    d[g] = np.diff(d[y], n, axis)
-
-
-@tangent(diff_adjoint)
-def diff_adjoint_tangent(y, g, x, n=1, axis=-1):
-    d[y] = diff_adjoint(d[g], x, n, axis)
-
-
 @adjoint(np.sort)
 def sort(y, x, axis=-1, kind=None, order=None, *, stable=None):
     d[x] = sort_adjoint(d[y], x, axis, kind, stable)

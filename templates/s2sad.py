@@ -37,6 +37,22 @@ from s2sad.runtime import (
     zeros_like,
 )
 from s2sad.runtime_checkpoint import checkpointed
+from s2sad.runtime_linalg import (
+    einsum_adjoint,
+    einsum_adjoint_cotangent,
+    einsum_adjoint_jvp,
+    einsum_adjoint_partners,
+    linalg_norm_adjoint,
+    linalg_norm_adjoint_jvp,
+    linalg_norm_jvp,
+)
+from s2sad.runtime_shape import (
+    cumprod_adjoint,
+    cumprod_adjoint_jvp,
+    cumprod_adjoint_partner,
+    cumprod_jvp,
+    diff_adjoint,
+)
 
 # Third derivatives through matrix products would need rules for the *_cotangent and
 # *_partner helpers below as well; second derivatives do not.
@@ -139,3 +155,55 @@ def get_attribute_adjoint(y, obj, name):
 @tangent(get_attribute)
 def get_attribute_tangent(y, obj, name):
     d[y] = part(d[obj], name)
+
+
+# -- second derivatives through the adjoints of NumPy rules whose helpers s2sad cannot
+# transform (a lambda, a comprehension, sorted() of axes); each adjoint is linear in g
+
+@adjoint(diff_adjoint)
+def diff_adjoint_adjoint(y, g, x, n=1, axis=-1):
+    d[g] = np.diff(d[y], n, axis)
+
+
+@tangent(diff_adjoint)
+def diff_adjoint_tangent(y, g, x, n=1, axis=-1):
+    d[y] = diff_adjoint(d[g], x, n, axis)
+
+
+# cumprod: moving with x too (y, its cumprod, is left to x)
+@adjoint(cumprod_adjoint)
+def cumprod_adjoint_adjoint(r, g, y, x, axis=None):
+    d[g] = cumprod_jvp(d[r], y, x, axis)
+    d[x] = cumprod_adjoint_partner(d[r], g, x, axis)
+
+
+@tangent(cumprod_adjoint)
+def cumprod_adjoint_tangent(r, g, y, x, axis=None):
+    d[r] = cumprod_adjoint(d[g], y, x, axis) + cumprod_adjoint_jvp(g, x, d[x], axis)
+
+
+# einsum: linear in each operand other than k too
+@adjoint(einsum_adjoint)
+def einsum_adjoint_adjoint(y, g, subscripts, operands, more, k, optimize=False):
+    d[g] = einsum_adjoint_cotangent(d[y], subscripts, operands, more, k, optimize)
+    d[operands] = einsum_adjoint_partners(g, d[y], subscripts, operands, more, k, optimize)
+
+
+@tangent(einsum_adjoint)
+def einsum_adjoint_tangent(y, g, subscripts, operands, more, k, optimize=False):
+    d[y] = einsum_adjoint(d[g], subscripts, operands, more, k, optimize) + einsum_adjoint_jvp(
+        g, subscripts, operands, more, d[operands], k, optimize)
+
+
+# np.linalg.norm: the derivative for x is g times the norm's Hessian, which is symmetric
+# (y, the norm of x, is left to x)
+@adjoint(linalg_norm_adjoint)
+def norm_adjoint_adjoint(r, g, y, x, ord=None, axis=None, keepdims=False):
+    d[g] = linalg_norm_jvp(d[r], y, x, ord, axis, keepdims)
+    d[x] = linalg_norm_adjoint_jvp(g, y, x, d[r], ord, axis, keepdims)
+
+
+@tangent(linalg_norm_adjoint)
+def norm_adjoint_tangent(r, g, y, x, ord=None, axis=None, keepdims=False):
+    d[r] = linalg_norm_adjoint(d[g], y, x, ord, axis, keepdims) + linalg_norm_adjoint_jvp(
+        g, y, x, d[x], ord, axis, keepdims)

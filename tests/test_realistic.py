@@ -92,7 +92,7 @@ SMOOTH = ["softmax regression", "ridge hyperparameter", "rnn", "newton cubic",
           "gaussian nll", "gp marginal likelihood", "kalman", "horner", "piecewise",
           "closure factory", "nested def and lambda", "lotka-volterra rk4", "pendulum",
           "newton sqrt", "logistic", "enumerate zip", "layernorm", "lennard-jones",
-          "early return"]
+          "early return", "attention", "cumsum cumprod"]
 
 
 # hvp(f)(*args, v) takes every argument before v: the defaults, spelled out
@@ -269,19 +269,3 @@ def test_hvp_through_append(name):
     f, args = _args(name)
     v = np.ones(np.shape(args[0]))
     s2sad.hvp(f)(*args, v)
-
-
-@pytest.mark.xfail(strict=True, reason="second derivatives through np.einsum: "
-                   "runtime_linalg.einsum_adjoint has no tangent rule, and its source "
-                   "(a list comprehension) cannot be transformed")
-def test_hvp_through_einsum():
-    f, args = _args("attention")
-    s2sad.hvp(f)(*args, np.ones(np.shape(args[0])))
-
-
-@pytest.mark.xfail(strict=True, reason="second derivatives through np.cumprod: "
-                   "runtime_shape.cumprod_adjoint has no tangent rule, and its source "
-                   "calls a lambda returned by _lanes (ObjectCallError)")
-def test_hvp_through_cumprod():
-    f, args = _args("cumsum cumprod")
-    s2sad.hvp(f)(*args, np.ones(np.shape(args[0])))

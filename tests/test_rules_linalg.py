@@ -372,6 +372,31 @@ def test_second_derivatives_through_nd_dot():
                                np.sum(expected), rtol=1e-6, atol=1e-8)
 
 
+# -- second derivatives through np.einsum ----------------------------------------------
+
+def einsum_chain(a, b, c):
+    return np.sum(np.einsum("ij,jk,k->i", a, b, c) ** 2) \
+        + np.sum(np.tanh(np.einsum("ij,ij->i", a, a)))
+
+
+@pytest.mark.parametrize("i", [0, 1, 2])
+def test_second_derivatives_through_einsum(i):
+    """hvp and grad of grad through einsum_adjoint (its rules: its source, with a list
+    comprehension, cannot be transformed)."""
+    rng = np.random.default_rng(14)
+    args = [rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), rng.standard_normal(4)]
+    v = rng.standard_normal(np.shape(args[i]))
+    grad = s2sad.grad(einsum_chain, i)
+    eps = 1e-6
+    plus, minus = list(args), list(args)
+    plus[i], minus[i] = args[i] + eps * v, args[i] - eps * v
+    expected = (grad(*plus) - grad(*minus)) / (2 * eps)
+    np.testing.assert_allclose(s2sad.hvp(einsum_chain, i)(*args, v), expected, rtol=1e-6,
+                               atol=1e-7)
+    np.testing.assert_allclose(np.sum(s2sad.grad(grad, i)(*args) * v), np.sum(expected),
+                               rtol=1e-6, atol=1e-7)
+
+
 # -- second derivatives through np.linalg.norm ------------------------------------------
 
 def norm_cubed(x):

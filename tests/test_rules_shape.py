@@ -503,12 +503,19 @@ def second_build(x):
     return np.sum(a ** 3) + np.sum(b * b) + np.sum(c ** 3) + np.sum(np.diagonal(x) ** 3)
 
 
+def second_cumprod(x):
+    zeroed = x * np.array([1.0, 0.0, 1.0])  # a zero in every row: the exact path
+    return np.sum(np.cumprod(x) * np.arange(1.0, 10.0)) + np.sum(np.cumprod(x, axis=0) ** 2) \
+        + np.sum(np.cumprod(zeroed, axis=1) ** 2)
+
+
 def second_diff(x):
     return np.sum(np.diff(x, axis=0) ** 3) + np.sum(np.diff(x, 2) * x[:, 1:2] ** 2)
 
 
 @pytest.mark.parametrize("fn", [second_reductions, second_layout, second_join,
-                                second_copies, second_build, second_diff])
+                                second_copies, second_build, second_diff,
+                                second_cumprod])
 def test_second_derivatives(fn):
     x = np.random.default_rng(5).normal(size=(3, 3))
     grad = s2sad.grad(fn)
