@@ -604,7 +604,10 @@ def set_part(t, index, value):
         return type(t)(out)
     if isinstance(t, dict):  # the tangent of a dict (a `CotangentDict`)
         out = CotangentDict(t)
-        out[index] = value
+        if value is ABSENT:  # the tangent of restore_part removing a key
+            out.pop(index, None)
+        else:
+            out[index] = value
         return out
     t = np.array(t, copy=True)
     t[index] = value

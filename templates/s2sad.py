@@ -27,12 +27,14 @@ from s2sad.runtime import (
     matmul_adjoint_tangent,
     ones_like,
     part,
+    saved_part,
     shape_of,
     stop_gradient,
     sum_adjoint,
     unattribute,
     unbroadcast,
     unindex,
+    zero_part,
     zero_tangent,
     zeros_like,
 )
@@ -207,3 +209,37 @@ def norm_adjoint_adjoint(r, g, y, x, ord=None, axis=None, keepdims=False):
 def norm_adjoint_tangent(r, g, y, x, ord=None, axis=None, keepdims=False):
     d[r] = linalg_norm_adjoint(d[g], y, x, ord, axis, keepdims) + linalg_norm_adjoint_jvp(
         g, y, x, d[x], ord, axis, keepdims)
+
+
+# -- second derivatives through a store x[index] = v: the part saved before the store,
+# the gradient's part, and the gradient with it zeroed are linear in x and its gradient;
+# restore_part, a store, is the transforms' own (transform/forward.py, reverse.py)
+
+@adjoint(saved_part)
+def saved_part_adjoint(y, x, index):
+    d[x] = unindex(d[y], x, index)
+
+
+@adjoint(part)
+def part_adjoint(y, g, index):
+    d[g] = unindex(d[y], g, index)
+
+
+@adjoint(zero_part)
+def zero_part_adjoint(y, g, index):
+    d[g] = zero_part(d[y], index)
+
+
+@tangent(saved_part)
+def saved_part_tangent(y, x, index):
+    d[y] = saved_part(d[x], index)
+
+
+@tangent(part)
+def part_tangent(y, g, index):
+    d[y] = part(d[g], index)
+
+
+@tangent(zero_part)
+def zero_part_tangent(y, g, index):
+    d[y] = zero_part(d[g], index)

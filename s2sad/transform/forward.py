@@ -18,6 +18,7 @@ from .. import syntax as S
 from ..analyze import Op, is_append, missing_rule
 from ..errors import TransformError, at
 from ..optimize import fold_zeros, is_zero
+from ..runtime import restore_part
 from .common import FunctionTransform
 from .functions import with_params
 from .instantiate import bind_arguments, instantiate
@@ -75,7 +76,20 @@ class Forward(FunctionTransform):
         if op is not None and op.kind == "push" and op.inputs and self.act.active(op.inputs[0]):
             # the tangent rides on the tape above its value
             return [stmt, S.expr_stmt(S.call(stmt.value.func, self.tangent(stmt.value.args[0])))]
+        if op is not None and op.key is restore_part:
+            return self.restore(stmt)
         return [stmt]
+
+    def restore(self, stmt):
+        """``restore_part(x, index, old)`` in a derivative differentiated again: the store
+        of a saved part back into ``x`` (or a key's removal); the tangent of ``x`` gets the
+        tangent of ``old``, which the tape held above it."""
+        x, index, old = stmt.value.args
+        if not (isinstance(x, gast.Name) and self.act.active(x.id)):
+            return [stmt]
+        grad = self.namer.grad(x.id)
+        new = S.call(self.helper("set_part"), S.name(grad), S.clone(index), self.tangent(old))
+        return [stmt, S.assign(grad, new)]
 
     def store(self, stmt):
         """``x[index] = v``: the tangent of x gets the tangent of v at ``index``."""

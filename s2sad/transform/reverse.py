@@ -39,6 +39,7 @@ from ..analyze import (
 )
 from ..errors import MissingRuleError, TransformError, at
 from ..optimize import fold_zeros
+from ..runtime import restore_part
 from ..runtime_checkpoint import CHECKPOINT_FLAG
 from ..shapes import ELEMENTWISE_OPS, SCALAR, class_of
 from .checkpoint import checkpointed_loop
@@ -391,7 +392,31 @@ class Reverse(FunctionTransform):
         if op is not None and op.kind == "push" and op.inputs and self.act.active(op.inputs[0]):
             self.uses_transfers = True
             return [stmt], [self.accumulate(op.inputs[0], S.call(self.tpop), zs)], zs
+        if op is not None and op.key is restore_part:
+            return self.restore(stmt, zs)
         return [stmt], [], zs
+
+    def restore(self, stmt, zs: set):
+        """``restore_part(x, index, old)`` in a derivative differentiated again: a store of
+        ``old`` into ``x`` (or the removal of a key a store added), reversed as a store:
+        the part it overwrites is saved, and its gradient goes to ``old`` (read as it was
+        saved from ``x``, so of the part's shape already)."""
+        x, index, old = stmt.value.args
+        if not (isinstance(x, gast.Name) and self.act.active(x.id)):
+            return [stmt], [], zs
+        primal = [self.push_stmt(S.call(self.helper("saved_part"), S.name(x.id),
+                                        S.clone(index))), stmt]
+        grad = self.namer.grad(x.id)
+        adjoint = []
+        if grad in zs:
+            if self.active_name(old):
+                g = S.call(self.helper("part"), S.name(grad), S.substitute(index, {}))
+                adjoint.append(self.accumulate(old.id, g, zs))
+            adjoint.append(S.assign(grad, S.call(self.helper("zero_part"), S.name(grad),
+                                                 S.substitute(index, {}))))
+        adjoint.append(S.expr_stmt(S.call(self.helper("restore_part"), S.name(x.id),
+                                          S.substitute(index, {}), self.pop_expr())))
+        return primal, adjoint, zs
 
     # -- control flow ---------------------------------------------------------------
     def stmt_If(self, stmt, zs: set):

@@ -66,3 +66,39 @@ def extend(x):
     ys = [x]
     ys.extend([x, x])
     return ys[0]
+
+
+# second derivatives (hvp, hessian, grad of grad) through stores
+
+def reads_restored(x):
+    """The adjoint reads ``out`` as it was before each store: its tangent is restored too."""
+    out = np.zeros(3)
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(out ** 2) * x[i]
+        out[i] = x[i] ** 2 + s
+    return s + np.sum(np.sin(out))
+
+
+def list_overwritten(x):
+    xs = [x[0], x[1], x[2]]
+    xs[1] = xs[0] * xs[2]
+    t = xs[1] ** 2
+    xs[1] = np.exp(xs[1])
+    return t + xs[1] * xs[2]
+
+
+def dict_new_keys(x):
+    d = {}
+    d["a"] = x[0] * x[1]
+    d["b"] = d["a"] ** 2 + x[2]
+    d["a"] = np.sin(d["b"])
+    return d["a"] * d["b"] + x[0] ** 3
+
+
+def slice_updates(x):
+    f = np.ones(4)
+    for i in range(3):
+        f[:-1] *= x[i] * f[1:]
+        f[1:] += np.sin(f[:-1]) * x[i]
+    return np.sum(f ** 2)
