@@ -363,6 +363,15 @@ def is_append(stmt) -> bool:
             and not stmt.value.keywords)
 
 
+def is_pop(stmt) -> bool:
+    """``name.pop()``: a list loses its last element in place (the value unused; the
+    adjoint of an append undoes it so)."""
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "pop"
+            and isinstance(stmt.value.func.value, gast.Name) and not stmt.value.args
+            and not stmt.value.keywords)
+
+
 def stores(stmts):
     """Every write into a local's memory: ``name[index] = value`` and
     ``name.append(value)``, at any depth, as ``(name, value, statement)``."""
@@ -381,16 +390,36 @@ def check_effects(node: gast.FunctionDef, act: Activity, classify: Classifier,
                   filename: str) -> None:
     """A call made for its effect on active values must be one s2sad understands
     (``xs.append(v)``); anything else could change values behind the transform's back."""
+    literal = (gast.List, gast.Dict, gast.Tuple)
+    defs: dict = {}
+    for target, value in assignments(node.body):
+        defs.setdefault(target, []).append(value)
+    containers = {n for n, vs in defs.items() if all(isinstance(v, literal) for v in vs)}
+
     def walk(stmts):
         for stmt in stmts:
             if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
-                    and not is_append(stmt):
+                    and not is_append(stmt) and not is_pop(stmt):
                 op = classify(stmt.value)
                 if op.kind not in ("push", "nondiff", "user") and any(
                         act.varied_name(i) for i in op.inputs):
                     raise at(stmt, filename, f"{S.unparse(stmt.value.func)}(...) is called for "
                              "its effect on a differentiated value, which s2sad cannot follow",
                              "compute a new value and assign it instead",
+                             UnsupportedConstructError)
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) \
+                    and isinstance(stmt.value.func, gast.Attribute) \
+                    and isinstance(stmt.value.func.value, gast.Name) \
+                    and stmt.value.func.value.id in containers:
+                # `_ = xs.pop()` on a list, dict or tuple made here: a method without a
+                # rule, whose value is not differentiated (so check_rules lets it be), may
+                # still change a differentiated value
+                op = classify(stmt.value)
+                if op.kind == "unknown" and act.varied_name(stmt.value.func.value.id):
+                    raise at(stmt, filename, f"{S.unparse(stmt.value.func)}(...) may change "
+                             "a differentiated value in place, which s2sad cannot follow",
+                             "compute a new value and assign it instead (xs.pop() on its own "
+                             "line, without using its value, is supported)",
                              UnsupportedConstructError)
             for body in ("body", "orelse"):
                 walk(getattr(stmt, body, []))

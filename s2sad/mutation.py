@@ -155,6 +155,11 @@ def _is_append(stmt) -> bool:
     return is_append(stmt)
 
 
+def _is_pop(stmt) -> bool:
+    from .analyze import is_pop
+    return is_pop(stmt)
+
+
 def _reads(stmt) -> set:
     if isinstance(stmt, (gast.If, gast.While)):
         return S.load_names(stmt.test)
@@ -204,7 +209,8 @@ def check_mutations(node: gast.FunctionDef, augmented: set, filename: str,
                     and isinstance(stmt.targets[0], gast.Name):
                 guarded.append((stmt, live))
             elif live:
-                what = "appends to" if isinstance(stmt, gast.Expr) else "writes into"
+                what = "writes into" if not isinstance(stmt, gast.Expr) else \
+                    "pops from" if _is_pop(stmt) else "appends to"
                 raise at(stmt, filename, f"this {what} {name!r} in place, and {live[0]!r}, "
                          "read later, shares its memory (a copy, a view, an attribute or an "
                          "item of it): the derivative would not see the change",
@@ -228,7 +234,7 @@ def _changed(stmt, augmented: set):
     if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) \
             and isinstance(stmt.targets[0].value, gast.Name):
         return stmt.targets[0].value.id
-    if _is_append(stmt):
+    if _is_append(stmt) or _is_pop(stmt):
         return stmt.value.func.value.id
     if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
         name = stmt.targets[0].id

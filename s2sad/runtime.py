@@ -624,6 +624,17 @@ def drop_last(g):
     return Cotangent(g[:-1]) if isinstance(g, tuple) else g
 
 
+def padded(g):
+    """The gradient of a list before ``pop()`` given its gradient after: a zero for the
+    element removed (its value was not used)."""
+    return Cotangent(tuple(g) + (0.0,)) if isinstance(g, tuple) else g
+
+
+def last_part_adjoint(h, g):
+    """The gradient of ``g`` in ``last_part(g)`` given ``h``, that of its result."""
+    return unindex(h, g, len(g) - 1) if isinstance(g, tuple) and g else h
+
+
 def appended(t, value):
     """The tangent of a list after ``append``: one more element."""
     return Cotangent(tuple(t) + (value,)) if isinstance(t, (tuple, list)) else \

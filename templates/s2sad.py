@@ -18,14 +18,18 @@ from s2sad.runtime import (
     dot_adjoint_cotangent,
     dot_adjoint_partner,
     dot_adjoint_tangent,
+    drop_last,
     get_attribute,
     inverse_axes,
     item,
+    last_part,
+    last_part_adjoint,
     matmul_adjoint,
     matmul_adjoint_cotangent,
     matmul_adjoint_partner,
     matmul_adjoint_tangent,
     ones_like,
+    padded,
     part,
     saved_part,
     shape_of,
@@ -243,3 +247,36 @@ def part_tangent(y, g, index):
 @tangent(zero_part)
 def zero_part_tangent(y, g, index):
     d[y] = zero_part(d[g], index)
+
+
+# -- second derivatives through xs.append(v): the adjoint takes the last element's
+# gradient and drops it (xs.pop() is the transforms' own)
+
+@adjoint(last_part)
+def last_part_adjoint_rule(y, g):
+    d[g] = last_part_adjoint(d[y], g)
+
+
+@tangent(last_part)
+def last_part_tangent(y, g):
+    d[y] = last_part(d[g])
+
+
+@adjoint(drop_last)
+def drop_last_adjoint(y, g):
+    d[g] = padded(d[y])
+
+
+@tangent(drop_last)
+def drop_last_tangent(y, g):
+    d[y] = drop_last(d[g])
+
+
+@adjoint(padded)
+def padded_adjoint(y, g):
+    d[g] = drop_last(d[y])
+
+
+@tangent(padded)
+def padded_tangent(y, g):
+    d[y] = padded(d[g])

@@ -63,7 +63,8 @@ def _hessian_by_differences(func, x, eps=1e-6):
 
 
 @pytest.mark.parametrize("func", [stores.reads_restored, stores.list_overwritten,
-                                  stores.dict_new_keys, stores.fancy])
+                                  stores.dict_new_keys, stores.fancy, stores.appends_only,
+                                  stores.pops])
 def test_second_derivatives_through_stores(func):
     """Forward over reverse and reverse over reverse through the generated store code:
     saved_part, part and zero_part have rules, restore_part is reversed as a store (before:
@@ -87,3 +88,28 @@ def test_second_derivatives_through_slice_updates():
     np.testing.assert_allclose(s2sad.hessian(stores.slice_updates)(x),
                                _hessian_by_differences(stores.slice_updates, x), rtol=1e-6,
                                atol=1e-8)
+
+
+def test_pop_of_a_list():
+    """xs.pop() on its own line: reverse saves the element and appends it back, forward
+    drops the last tangent (and second derivatives go through the adjoint of an append,
+    which pops)."""
+    x = RNG.normal(size=3)
+    np.testing.assert_allclose(s2sad.grad(stores.pops)(x), numgrad(stores.pops, (x,), 0),
+                               rtol=1e-6, atol=1e-8)
+    t = RNG.normal(size=3)
+    _, tangent = s2sad.jvp(stores.pops, (x,), (t,))
+    assert tangent == pytest.approx(float(numgrad(stores.pops, (x,), 0) @ t), rel=1e-6)
+
+
+@pytest.mark.parametrize("func,match", [(stores.pop_value_unused, "may change"),
+                                        (stores.pop_shared, "pops from 'hs'")])
+def test_pop_that_s2sad_cannot_follow_is_refused(func, match):
+    """``_ = hs.pop()`` gave a silently wrong jvp (the tangent kept the popped element)
+    and an IndexError in reverse mode; a pop seen through another name is refused like an
+    append."""
+    x = np.ones(2)
+    with pytest.raises(UnsupportedConstructError, match=match):
+        s2sad.grad(func)(x)
+    with pytest.raises(UnsupportedConstructError, match=match):
+        s2sad.jvp(func, (x,), (x,))

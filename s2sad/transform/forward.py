@@ -15,7 +15,7 @@ from __future__ import annotations
 import gast
 
 from .. import syntax as S
-from ..analyze import Op, is_append, missing_rule
+from ..analyze import Op, is_append, is_pop, missing_rule
 from ..errors import TransformError, at
 from ..optimize import fold_zeros, is_zero
 from ..runtime import restore_part
@@ -72,6 +72,12 @@ class Forward(FunctionTransform):
             grad = self.namer.grad(name)
             return [stmt, S.assign(grad, S.call(self.helper("appended"), S.name(grad),
                                                 self.tangent(stmt.value.args[0])))]
+        if is_pop(stmt):  # xs.pop(): its tangent loses the last element too
+            name = stmt.value.func.value.id
+            if not self.act.active(name):
+                return [stmt]
+            grad = self.namer.grad(name)
+            return [stmt, S.assign(grad, S.call(self.helper("drop_last"), S.name(grad)))]
         op = self.classify(stmt.value) if isinstance(stmt.value, gast.Call) else None
         if op is not None and op.kind == "push" and op.inputs and self.act.active(op.inputs[0]):
             # the tangent rides on the tape above its value

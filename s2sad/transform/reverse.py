@@ -34,6 +34,7 @@ from ..analyze import (
     Op,
     assignments,
     is_append,
+    is_pop,
     missing_rule,
     stores,
 )
@@ -371,6 +372,21 @@ class Reverse(FunctionTransform):
         adjoint.append(S.expr_stmt(S.quote_expr(f"{name}.pop()")))
         return [stmt], adjoint, zs
 
+    def list_pop(self, stmt, zs: set):
+        """``xs.pop()`` (its value unused; the adjoint of an append, differentiated
+        again): the primal saves the element it removes, the adjoint appends it back, and
+        the gradient of ``xs`` gets a zero for it."""
+        name = stmt.value.func.value.id
+        if name not in self.classify.locals:
+            return [stmt], [], zs
+        primal = [self.push_stmt(S.quote_expr(f"{name}[-1]")), stmt]
+        adjoint = []
+        grad = self.namer.grad(name)
+        if self.act.active(name) and grad in zs:
+            adjoint.append(S.assign(grad, S.call(self.helper("padded"), S.name(grad))))
+        adjoint.append(S.expr_stmt(S.call(S.quote_expr(f"{name}.append"), self.pop_expr())))
+        return primal, adjoint, zs
+
     def stmt_With(self, stmt, zs: set):
         """``with s2sad.grad_of(h) as dh: body``: nothing in the primal; in the adjoint the
         gradient of h so far (complete: every later use of h is already reversed) is handed
@@ -388,6 +404,8 @@ class Reverse(FunctionTransform):
     def stmt_Expr(self, stmt, zs: set):
         if is_append(stmt):
             return self.append(stmt, zs)
+        if is_pop(stmt):
+            return self.list_pop(stmt, zs)
         op = self.classify(stmt.value) if isinstance(stmt.value, gast.Call) else None
         if op is not None and op.kind == "push" and op.inputs and self.act.active(op.inputs[0]):
             self.uses_transfers = True

@@ -102,3 +102,33 @@ def slice_updates(x):
         f[:-1] *= x[i] * f[1:]
         f[1:] += np.sin(f[:-1]) * x[i]
     return np.sum(f ** 2)
+
+
+def pops(x):
+    hs = [x * 1.0]
+    for _ in range(3):
+        hs.append(np.sin(hs[-1]) * x)
+    hs.pop()
+    return np.sum(hs[-1] ** 2) + np.sum(hs[0] * hs[1])
+
+
+def pop_value_unused(x):
+    hs = [x * 1.0, x * 2.0]
+    _ = hs.pop()
+    return np.sum(hs[-1])
+
+
+def pop_shared(x):
+    hs = [x * 1.0, x * 2.0]
+    ys = hs
+    hs.pop()
+    return np.sum(ys[-1])
+
+
+def appends_only(x):
+    hs = []
+    h = x
+    for t in range(3):
+        h = np.tanh(h * x + 0.1 * t)
+        hs.append(h)
+    return np.sum(hs[-1] * hs[0]) + sum(hs).sum() / len(hs)
