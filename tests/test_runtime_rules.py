@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad import runtime
+from s2sad import runtime, runtime_linalg, runtime_shape
 from s2sad.rules import registry
 
 from programs import helpers_use as h
@@ -20,6 +20,18 @@ CASES = [  # (function, argument shapes, helper whose rules it exercises)
     (h.use_astype_adjoint, [(2, 3)], runtime.astype_adjoint),
     (h.use_matmul_adjoint, [(2, 2), (2, 3), (3, 2)], runtime.matmul_adjoint),
     (h.use_dot_adjoint, [(2, 2), (2, 3), (3, 2)], runtime.dot_adjoint),
+    # second derivatives through NumPy rules whose helpers cannot be transformed
+    (h.use_diff_adjoint, [(3,)], runtime_shape.diff_adjoint),
+    (h.use_cumprod_adjoint, [(2, 3), (2, 3)], runtime_shape.cumprod_adjoint),
+    (h.use_einsum_adjoint, [(2, 2), (2, 3), (3, 2)], runtime_linalg.einsum_adjoint),
+    (h.use_linalg_norm_adjoint, [(2,), (2, 3)], runtime_linalg.linalg_norm_adjoint),
+    # ... through stores and appends
+    (h.use_saved_part, [(2, 3)], runtime.saved_part),
+    (h.use_part, [(2, 3)], runtime.part),
+    (h.use_zero_part, [(2, 3)], runtime.zero_part),
+    (h.use_last_part, [(), ()], runtime.last_part),
+    (h.use_drop_last, [(), ()], runtime.drop_last),
+    (h.use_padded, [(), ()], runtime.padded),
 ]
 
 
