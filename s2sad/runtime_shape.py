@@ -623,6 +623,29 @@ def take_adjoint(g, x, indices, axis=None, mode="raise"):
     return out
 
 
+def take_along_axis_adjoint(g, x, indices, axis):
+    """Gradient of ``np.take_along_axis(x, indices, axis)``: ``g`` added where each element
+    was taken from (repeated indices add up; ``axis=None``: of the flattened ``x``)."""
+    if _symbolic_zero(g):
+        return _zeros(x)
+    shape = shape_of(x)
+    dtype = np.result_type(g, _float_dtype(x))
+    index = np.asarray(indices)
+    if axis is None:
+        out = np.zeros(int(np.prod(shape)), dtype=dtype)
+        np.add.at(out, index, np.broadcast_to(g, index.shape))
+        return np.reshape(out, shape)
+    axis = axis % len(shape)
+    # np.take_along_axis broadcasts x and indices against each other, but for the axis
+    index = np.broadcast_to(index, tuple(n if k == axis else max(n, m) for k, (n, m) in
+                                         enumerate(zip(index.shape, shape))))
+    grid = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+    grid[axis] = np.where(index < 0, index + shape[axis], index)
+    out = np.zeros(shape, dtype=dtype)
+    np.add.at(out, tuple(grid), np.broadcast_to(g, index.shape))
+    return out
+
+
 # -- np.array and np.asarray, full, linspace ---------------------------------------------
 
 def _split_like(g, obj):

@@ -46,6 +46,7 @@ from s2sad.runtime_shape import (
     split_cotangent,
     std_jvp,
     take_adjoint,
+    take_along_axis_adjoint,
     tile_adjoint,
     trace_eye,
     var_jvp,
@@ -412,6 +413,16 @@ def sort_tangent(y, x, axis=-1, kind=None, order=None, *, stable=None):
     d[y] = sort_jvp(d[x], x, y, axis, kind, stable)
 
 
+@adjoint(np.take_along_axis)
+def take_along_axis(y, arr, indices, axis):
+    d[arr] = take_along_axis_adjoint(d[y], arr, indices, axis)
+
+
+@tangent(np.take_along_axis)
+def take_along_axis_tangent(y, arr, indices, axis):
+    d[y] = np.take_along_axis(d[arr], indices, axis)
+
+
 @adjoint(np.take, np.ndarray.take)
 def take(y, x, indices, axis=None, out=None, mode="raise"):
     d[x] = take_adjoint(d[y], x, indices, axis, mode)
@@ -646,6 +657,16 @@ def take_adjoint_adjoint(y, g, x, indices, axis=None, mode="raise"):
 @tangent(take_adjoint)
 def take_adjoint_tangent(y, g, x, indices, axis=None, mode="raise"):
     d[y] = take_adjoint(d[g], x, indices, axis, mode)
+
+
+@adjoint(take_along_axis_adjoint)
+def take_along_axis_adjoint_adjoint(y, g, x, indices, axis):
+    d[g] = np.take_along_axis(d[y], indices, axis)
+
+
+@tangent(take_along_axis_adjoint)
+def take_along_axis_adjoint_tangent(y, g, x, indices, axis):
+    d[y] = take_along_axis_adjoint(d[g], x, indices, axis)
 
 
 @adjoint(diagonal_adjoint)

@@ -72,6 +72,8 @@ def _data():
         "power iteration": (R.power_iteration, (np.array([[2.0, 0.5, 0.1], [0.5, 1.0, 0.2],
                                                           [0.1, 0.2, 0.5]]),)),
         "early return": (R.series_until, (0.7,)),
+        "cross entropy": (R.cross_entropy, (rng.normal(size=(4, 3)),
+                                            np.array([0, 2, 1, 2]))),
         "laplacian by slices": (R.tridiag_energy, (rng.normal(size=7),)),
         "dataclass": (R.oscillator_fit, (R.OscParams(2.0, 0.3, np.array([1.0, 0.5])),
                                          np.linspace(0, 3, 12), rng.normal(size=12))),
@@ -97,7 +99,7 @@ SMOOTH = ["softmax regression", "ridge hyperparameter", "rnn", "newton cubic",
           "conv1d", "running product", "laplacian by slices", "dict of moments",
           "dict state rnn",
           # through list.append (the adjoint's xs.pop())
-          "per-sample list", "gru"]
+          "per-sample list", "gru", "cross entropy"]
 
 
 # hvp(f)(*args, v) takes every argument before v: the defaults, spelled out
@@ -255,3 +257,24 @@ def test_loop_free_gradient_needs_no_tape():
 def test_hvp_spring_chain():
     f, args = _args("spring chain")
     s2sad.hvp(f)(*args, 0.02, 30, np.ones(4))
+
+
+# -- loops over a dict ------------------------------------------------------------------
+
+PARAMS = {"W": np.arange(6.0).reshape(2, 3) / 6, "b": np.array([0.5, -1.0])}
+
+
+@pytest.mark.xfail(strict=True, raises=KeyError, reason="for name in params: over a dict "
+                   "is desugared (normalize/desugar.py) to positional indexing "
+                   "params[i] for i in range(len(params)), a KeyError 0 at run time")
+def test_loop_over_the_keys_of_a_dict():
+    g = s2sad.grad(R.l2_over_keys)(PARAMS)
+    check_tree_grad(g, R.l2_over_keys, (PARAMS,), 0)
+
+
+@pytest.mark.xfail(strict=True, raises=s2sad.TransformError, reason="for k, v in "
+                   "params.items(): dict methods have no rule; refused as an ObjectCallError "
+                   "that calls it np.ndarray.items(...)")
+def test_loop_over_the_items_of_a_dict():
+    g = s2sad.grad(R.l2_over_items)(PARAMS)
+    check_tree_grad(g, R.l2_over_items, (PARAMS,), 0)

@@ -442,3 +442,25 @@ def series_until(x):
         if acc > 1.5:
             return acc * x
     return acc
+
+
+def cross_entropy(logits, labels):
+    """Log-softmax by hand, the label's entry picked with np.take_along_axis."""
+    m = logits.max(axis=1, keepdims=True)
+    logp = logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
+    picked = np.take_along_axis(logp, labels[:, None], axis=1)
+    return -picked.mean()
+
+
+def l2_over_keys(params):
+    total = 0.0
+    for name in params:
+        total = total + np.sum(params[name] ** 2)
+    return total
+
+
+def l2_over_items(params):
+    total = 0.0
+    for name, value in params.items():
+        total = total + np.sum(value ** 2) * len(name)
+    return total
