@@ -215,9 +215,22 @@ class _FoldZeros(gast.NodeTransformer):
             return S.const(0.0)
         return node
 
+    def visit_Compare(self, node):
+        """``2 == 0`` in a rule's expression (``y - 1 + (y == 0)``) -> ``0``: a number, as
+        the arithmetic around it reads it."""
+        self.generic_visit(node)
+        if len(node.ops) == 1 and _number(node.left) and _number(node.comparators[0]) \
+                and type(node.ops[0]) in _COMPARISONS:
+            return S.const(int(_COMPARISONS[type(node.ops[0])](node.left.value,
+                                                               node.comparators[0].value)))
+        return node
+
 
 _ARITHMETIC = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
                gast.Mult: lambda a, b: a * b, gast.Pow: lambda a, b: a ** b}
+
+
+_COMPARISONS = {gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b}
 
 
 def _number(node) -> bool:

@@ -63,15 +63,18 @@ def truediv_tangent(z, x, y):
     d[z] = d[x] / y - d[y] * z / y
 
 
+# x ** (y - 1) at y == 0 would be 0 ** -1 at x == 0 (nan, or a ZeroDivisionError for
+# Python floats) where the derivative is 0: the exponent is y - 1 + (y == 0), which the
+# transform folds to y - 1 for a constant y
 @adjoint(operator.pow, np.power)
 def pow(z, x, y):
-    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    d[x] = unbroadcast(d[z] * y * x ** (y - 1 + (y == 0)), x)
     d[y] = unbroadcast(d[z] * z * np.log(np.where(x == 0, 1.0, x)), y)
 
 
 @tangent(operator.pow, np.power)
 def pow_tangent(z, x, y):
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where(x == 0, 1.0, x))
+    d[z] = d[x] * y * x ** (y - 1 + (y == 0)) + d[y] * z * np.log(np.where(x == 0, 1.0, x))
 
 
 @adjoint(operator.mod)
@@ -150,13 +153,13 @@ def float_tangent(y, x):
 #    sum(sequence, start) ----------------------------------------------------------------
 @adjoint(builtins.pow)
 def pow_builtin(z, x, y, mod=None):
-    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    d[x] = unbroadcast(d[z] * y * x ** (y - 1 + (y == 0)), x)
     d[y] = unbroadcast(d[z] * z * safe_log(x), y)
 
 
 @tangent(builtins.pow)
 def pow_builtin_tangent(z, x, y, mod=None):
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * safe_log(x)
+    d[z] = d[x] * y * x ** (y - 1 + (y == 0)) + d[y] * z * safe_log(x)
 
 
 @adjoint(builtins.max, builtins.min)
