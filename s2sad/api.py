@@ -619,8 +619,18 @@ def hessian(func: Callable, wrt=0, *, optimize: bool = True):
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    return jacobian(grad(func, wrt, optimize=optimize), wrt, mode="forward",
-                    optimize=optimize)
+    gradient = grad(func, wrt, optimize=optimize)
+    if gradient.__s2sad_function__ is not None:
+        return jacobian(gradient, wrt, mode="forward", optimize=optimize)
+    made: list = []  # f calls methods of its arguments: the gradient's code comes with them
+
+    def hessian_func(*args, **kwargs):
+        if not made:
+            gradient(*args, **kwargs)
+            made.append(jacobian(gradient, wrt, mode="forward", optimize=optimize))
+        return made[0](*args, **kwargs)
+
+    return _decorate(hessian_func, _target(func), None, "hessian")
 
 
 def hvp(func: Callable, wrt=0, *, optimize: bool = True):
