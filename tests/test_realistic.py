@@ -77,6 +77,11 @@ def _data():
         "laplacian by slices": (R.tridiag_energy, (rng.normal(size=7),)),
         "dataclass": (R.oscillator_fit, (R.OscParams(2.0, 0.3, np.array([1.0, 0.5])),
                                          np.linspace(0, 3, 12), rng.normal(size=12))),
+        "polynomial object": (R.smooth_fit, (R.Polynomial(rng.normal(size=4)),
+                                             np.linspace(-1.0, 1.0, 5), rng.normal(size=5))),
+        "pipeline object": (R.pipeline_loss, (R.LinearPipeline(
+            R.Scaler(rng.normal(size=3), np.abs(rng.normal(size=3)) + 0.5),
+            rng.normal(size=3)), X[:5], rng.normal(size=5))),
         "model object": (R.model_loss, (R.LinearModel(rng.normal(size=(3, 2)),
                                                       rng.normal(size=2), 1.5),
                                         X, rng.normal(size=(8, 2)))),
@@ -87,7 +92,8 @@ def _data():
 
 
 CASES = _data()
-STRUCTURED = {"mlp dict", "dataclass", "model object"}
+STRUCTURED = {"mlp dict", "dataclass", "model object", "polynomial object",
+              "pipeline object"}
 
 # second derivatives (forward over reverse) that work, and those that do not yet
 SMOOTH = ["softmax regression", "ridge hyperparameter", "rnn", "newton cubic",
@@ -195,6 +201,27 @@ def test_helper_given_a_module_level_function():
     f, args = _args("lotka-volterra rk4")
     g = s2sad.grad(f, (0, 1))(*args)
     np.testing.assert_allclose(g[1], numgrad(f, args, 1), rtol=1e-5, atol=1e-7)
+
+
+def test_gradient_through_x_to_the_zero_at_the_origin():
+    """poly.slope(xs) has x ** (k - 1) with k = 1, x = 0: the power rule's y * x ** (y - 1)
+    was 0 * 0 ** -1, nan for arrays (and a ZeroDivisionError for Python floats)."""
+    f, args = _args("polynomial object")
+    assert 0.0 in args[1]
+    check_grad(f, *args, wrt=1)
+    np.testing.assert_allclose(s2sad.hessian(f, 1)(*args), numhessian(f, args, 1),
+                               rtol=1e-4, atol=1e-5)
+    assert s2sad.grad(R.horner)([1.0, 2.0], 0.0) == [0.0, 1.0]
+
+
+def test_hessian_with_an_object_argument():
+    """hessian(f, wrt=1)(model, X, y): the gradient's code depends on the model's class,
+    so it is made at the first call (it was a TypeError: "grad(...) has not been called
+    yet"), as hvp did already."""
+    f, args = _args("pipeline object")
+    H = s2sad.hessian(f, 1)(*args)
+    assert H.shape == args[1].shape * 2
+    np.testing.assert_allclose(H, numhessian(f, args, 1), rtol=1e-4, atol=1e-5)
 
 
 def test_jvp_leaves_defaults_to_the_function():

@@ -464,3 +464,52 @@ def l2_over_items(params):
     for name, value in params.items():
         total = total + np.sum(value ** 2) * len(name)
     return total
+
+
+class Polynomial:
+    """Coefficients on an object; a method that evaluates the derivative with x ** (k - 1),
+    which is 0 ** 0 at the origin for k = 1."""
+
+    def __init__(self, coeffs):
+        self.coeffs = coeffs
+
+    def __call__(self, x):
+        acc = 0.0 * x
+        for c in self.coeffs[::-1]:
+            acc = acc * x + c
+        return acc
+
+    def slope(self, x):
+        acc = 0.0 * x
+        for k in range(1, len(self.coeffs)):
+            acc = acc + k * self.coeffs[k] * x ** (k - 1)
+        return acc
+
+
+def smooth_fit(poly, xs, ys):
+    return np.sum((poly(xs) - ys) ** 2) + 0.1 * np.sum(poly.slope(xs) ** 2)
+
+
+class Scaler:
+    def __init__(self, mu, sigma):
+        self.mu = mu
+        self.sigma = sigma
+
+    def transform(self, x):
+        return (x - self.mu) / self.sigma
+
+
+class LinearPipeline:
+    """An object holding another object: pipe.predict calls pipe.scaler.transform."""
+
+    def __init__(self, scaler, w):
+        self.scaler = scaler
+        self.w = w
+
+    def predict(self, x):
+        return self.scaler.transform(x) @ self.w
+
+
+def pipeline_loss(pipe, X, y):
+    r = pipe.predict(X) - y
+    return r @ r + np.sum(np.tanh(X) ** 3)
