@@ -305,3 +305,13 @@ def test_loop_over_the_keys_of_a_dict():
 def test_loop_over_the_items_of_a_dict():
     g = s2sad.grad(R.l2_over_items)(PARAMS)
     check_tree_grad(g, R.l2_over_items, (PARAMS,), 0)
+
+
+@pytest.mark.xfail(strict=True, raises=s2sad.UnsupportedConstructError, reason="a "
+                   "function defined inside the differentiated function and handed to a "
+                   "helper (rk4_generic(rhs, y, ...), rhs a closure over the parameters): "
+                   "nested functions are only inlined where called; now refused (it was a "
+                   "NameError, or silently the module-level function of that name)")
+def test_closure_handed_to_an_integrator():
+    args = (np.array([2.0, 0.3]), np.array([1.0, 0.0]))
+    check_grad(R.damped_oscillator, *args)

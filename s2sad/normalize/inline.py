@@ -16,7 +16,7 @@ from ..errors import UnsupportedConstructError, at
 
 
 def lift(node: gast.FunctionDef, namer, filename: str, normalize_nested) -> dict:
-    table: dict = {}
+    found: list = []
     body = []
     for stmt in node.body:
         nested = _as_function(stmt)
@@ -27,9 +27,28 @@ def lift(node: gast.FunctionDef, namer, filename: str, normalize_nested) -> dict
             raise at(stmt, filename, f"the nested function {nested.name!r} calls itself",
                      "define recursive functions at module level",
                      UnsupportedConstructError)
-        table[nested.name] = normalize_nested(nested)
+        found.append(nested)
+    names = {nested.name for nested in found}
+    for stmts in [body] + [nested.body for nested in found]:
+        _check_only_called(stmts, names, filename)
     node.body = body
-    return table
+    return {nested.name: normalize_nested(nested) for nested in found}
+
+
+def _check_only_called(stmts: list, names: set[str], filename: str) -> None:
+    """A nested function is inlined where it is called; handed on as a value
+    (``rk4(rhs, y)``), the generated code would read the name from the module instead (a
+    function of that name there, or a NameError), so that is refused."""
+    module = gast.Module(body=stmts, type_ignores=[])
+    called = {id(n.func) for n in gast.walk(module) if isinstance(n, gast.Call)}
+    for n in gast.walk(module):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names \
+                and id(n) not in called:
+            raise at(n, filename, f"the function {n.id!r}, defined inside the differentiated "
+                     "function, is used here as a value; s2sad inlines such functions "
+                     "where they are called, and only there",
+                     "define it at module level and pass what it reads from here as "
+                     "arguments, or call it directly", UnsupportedConstructError)
 
 
 def _as_function(stmt):

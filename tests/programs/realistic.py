@@ -513,3 +513,24 @@ class LinearPipeline:
 def pipeline_loss(pipe, X, y):
     r = pipe.predict(X) - y
     return r @ r + np.sum(np.tanh(X) ** 3)
+
+
+def rk4_generic(rhs, y, t, dt):
+    k1 = rhs(y, t)
+    k2 = rhs(y + 0.5 * dt * k1, t + 0.5 * dt)
+    k3 = rhs(y + 0.5 * dt * k2, t + 0.5 * dt)
+    k4 = rhs(y + dt * k3, t + dt)
+    return y + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+def damped_oscillator(params, y0):
+    """A closure over the parameters, handed to an integrator helper."""
+    k, c = params[0], params[1]
+
+    def rhs(y, t):
+        return np.array([y[1], -k * y[0] - c * y[1]])
+
+    y = y0
+    for i in range(20):
+        y = rk4_generic(rhs, y, 0.05 * i, 0.05)
+    return y[0]
