@@ -271,8 +271,13 @@ class _Walker:
 
 def payload_bytes(value) -> int:
     """The bytes a value on the tape holds: an array's buffer, 8 per Python number,
-    the sum of a container's items; 0 for None; a range is three numbers."""
+    the sum of a container's items; 0 for None; a range is three numbers; a checkpointed
+    loop's record, its snapshots."""
     import numpy as np
+
+    from .runtime_checkpoint import LoopRecord
+    if isinstance(value, LoopRecord):
+        return sum(payload_bytes(state) for state in value.saved.values())
     if isinstance(value, (np.ndarray, np.generic)):
         return int(value.nbytes)
     if value is None:

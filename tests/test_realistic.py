@@ -74,6 +74,8 @@ def _data():
         "early return": (R.series_until, (0.7,)),
         "cross entropy": (R.cross_entropy, (rng.normal(size=(4, 3)),
                                             np.array([0, 2, 1, 2]))),
+        "checkpointed heat equation": (R.heat_equation, (np.sin(np.linspace(0, 3, 8)),
+                                                         0.8)),
         "laplacian by slices": (R.tridiag_energy, (rng.normal(size=7),)),
         "dataclass": (R.oscillator_fit, (R.OscParams(2.0, 0.3, np.array([1.0, 0.5])),
                                          np.linspace(0, 3, 12), rng.normal(size=12))),

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import s2sad
+
 # ---------------------------------------------------------------- regression losses
 
 
@@ -534,3 +536,18 @@ def damped_oscillator(params, y0):
     for i in range(20):
         y = rk4_generic(rhs, y, 0.05 * i, 0.05)
     return y[0]
+
+
+@s2sad.checkpoint
+def heat_step(u, kappa, dt):
+    lap = np.zeros_like(u)
+    lap[1:-1] = u[:-2] - 2 * u[1:-1] + u[2:]
+    return u + dt * kappa * lap
+
+
+def heat_equation(u0, kappa):
+    """A long explicit time loop, checkpointed; each step a checkpointed helper."""
+    u = u0
+    for _ in s2sad.checkpointed(range(60)):
+        u = heat_step(u, kappa, 0.2)
+    return np.sum(u ** 2 * np.linspace(0.0, 1.0, len(u)))
