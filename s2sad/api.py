@@ -25,6 +25,7 @@ from .runtime import (
     cotangent,
     differentiable_leaf,
     finalize,
+    index_add,
     shape_of,
     zeros_like,
 )
@@ -93,9 +94,11 @@ class _Compiled:
 
     def joint_entry(self, k: int):
         """Entry point ``k`` of the joint form of this derivative (the same code when no
-        helper is called): what a derivative of this derivative transforms."""
+        helper is called and no gradient is added into in place by `index_add`, which
+        the joint form leaves out): what a derivative of this derivative transforms."""
         func, wrt, kind, optimize, kinds, joint = self.request
-        if joint or not self.derivative.callees:
+        scatters = any(v is index_add for v in self.scope.values())
+        if joint or not (self.derivative.callees or scatters):
             return self.entry[k]
         return _compile(func, wrt, kind, optimize, kinds, joint=True).entry[k]
 

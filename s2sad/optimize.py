@@ -467,12 +467,16 @@ class _Inline(gast.NodeTransformer):
 
 
 # -- accumulating in place ------------------------------------------------------------------
-def accumulate_in_place(fn: gast.FunctionDef, grads: set[str], zeros: str) -> gast.FunctionDef:
+def accumulate_in_place(fn: gast.FunctionDef, grads: set[str], zeros: str,
+                        scatter: str | None = None, bind_add=None) -> gast.FunctionDef:
     """``dW = dW + c`` -> ``dW += c`` for a gradient that owns its array: every assignment
     to it is a fresh ``zeros(...)`` or such an accumulation, and nothing else reads it
     but those and the ``return``. Then no other name can hold the same array, and
     adding in place (a loop accumulating weight gradients) saves an allocation and a
-    copy per step. Python numbers and other immutable values are rebound as before."""
+    copy per step. Python numbers and other immutable values are rebound as before.
+    ``dx += unindex(g, x, i)`` (``scatter``: unindex's name) becomes ``dx = index_add(dx,
+    g, x, i)`` (named by ``bind_add()``), which adds ``g`` at ``i`` only: a loop over the
+    elements of ``x`` no longer makes an array of ``x``'s shape per element."""
     accumulations: dict[str, list] = {}
     owned = set(grads)
     allowed_loads: dict[str, int] = {}
@@ -505,7 +509,7 @@ def accumulate_in_place(fn: gast.FunctionDef, grads: set[str], zeros: str) -> ga
             loads[n.id] = loads.get(n.id, 0) + 1
     chosen = {g for g in owned if g in accumulations and loads.get(g) == allowed_loads.get(g)}
     if chosen:
-        _InPlace(chosen).visit(fn)
+        _InPlace(chosen, scatter, bind_add).visit(fn)
     return fn
 
 
@@ -523,14 +527,23 @@ def _stored(node) -> set[str]:
 
 
 class _InPlace(gast.NodeTransformer):
-    def __init__(self, chosen: set[str]) -> None:
+    def __init__(self, chosen: set[str], scatter=None, bind_add=None) -> None:
         self.chosen = chosen
+        self.scatter = scatter
+        self.bind_add = bind_add
 
     def visit_Assign(self, node):
         target = node.targets[0]
         if isinstance(target, gast.Name) and target.id in self.chosen \
                 and isinstance(node.value, gast.BinOp) and isinstance(node.value.left, gast.Name) \
                 and node.value.left.id == target.id:
+            right = node.value.right
+            if self.scatter is not None and isinstance(right, gast.Call) \
+                    and isinstance(right.func, gast.Name) and right.func.id == self.scatter \
+                    and len(right.args) == 3 and not right.keywords:
+                g, like, index = right.args
+                call = S.call(self.bind_add(), S.name(target.id), g, like, index)
+                return gast.copy_location(S.assign(target.id, call), node)
             return gast.copy_location(
                 gast.AugAssign(target=S.name(target.id, store=True), op=gast.Add(),
                                value=node.value.right), node)

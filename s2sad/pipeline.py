@@ -325,11 +325,19 @@ def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimiz
 
 def in_place(fn: gast.FunctionDef, module: ModuleBuilder, namer) -> gast.FunctionDef:
     """Gradients that own their arrays accumulate in place (`accumulate_in_place`)."""
-    from .runtime import zeros_like
+    from .runtime import index_add, unindex, zeros_like
     zeros = next((n for n, v in module.bindings.items() if v is zeros_like), None)
     if zeros is None:
         return fn
-    return accumulate_in_place(fn, set(namer.grads.values()), zeros)
+    # dx += unindex(g, x, i) -> dx = index_add(dx, g, x, i); not in the joint form, which
+    # is differentiated again (there dx += c is dx = dx + c, and index_add has no rule)
+    scatter = None if module.joint else next(
+        (n for n, v in module.bindings.items() if v is unindex), None)
+
+    def bind_index_add() -> str:
+        return module.bind("index_add", index_add, avoid=S.all_names(fn))
+
+    return accumulate_in_place(fn, set(namer.grads.values()), zeros, scatter, bind_index_add)
 
 
 def loop_functions(module: ModuleBuilder, spec, trace, optimize):

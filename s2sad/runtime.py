@@ -162,6 +162,21 @@ def unindex(g, like, index):
     return out
 
 
+def index_add(d, g, like, index):
+    """``d + unindex(g, like, index)``, added into ``d`` in place when it is an array of
+    ``like``'s shape: only for a gradient that owns its array (`accumulate_in_place`), so
+    a loop over the elements of ``x`` adds each one's gradient where it belongs instead of
+    making a zero array of ``x``'s shape per element."""
+    if isinstance(d, np.ndarray) and isinstance(like, np.ndarray) and d.shape == like.shape \
+            and d.flags.writeable:
+        if _is_basic(index):
+            d[index] += g
+        else:
+            np.add.at(d, index, g)
+        return d
+    return d + unindex(g, like, index)
+
+
 def item(g, k):
     """Part ``k`` of a structured gradient (zero when the whole is still zero). An array is
     the gradient of a literal a rule read as an array (``np.prod([x, y])``): its row k."""

@@ -226,6 +226,24 @@ def test_hessian_with_an_object_argument():
     np.testing.assert_allclose(H, numhessian(f, args, 1), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_loop_over_elements_adds_each_gradient_in_place(dtype):
+    """dx += unindex(g, x, i) made an array of x's shape per element: quadratic time
+    in a loop over the elements of x. It is dx = index_add(dx, g, x, i) now (not in the
+    joint form, which second derivatives transform)."""
+    x = np.array([-2.0, -0.3, 0.5, 1.7], dtype=dtype)
+    df = s2sad.grad(R.piecewise_sum)
+    g = df(x)
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, numgrad(R.piecewise_sum, (x.astype(np.float64),), 0),
+                               rtol=1e-5 if dtype is np.float64 else 1e-4)
+    assert "index_add(dxs, " in s2sad.source(df) and "unindex(" not in s2sad.source(df)
+    args = (np.array([0.3, -0.8, 1.1]), np.array([[0, 2], [2, 2], [1, 0]]))
+    check_grad(R.gather_loop, *args)
+    np.testing.assert_allclose(s2sad.hessian(R.gather_loop)(*args),
+                               numhessian(R.gather_loop, args, 0), rtol=1e-4, atol=1e-5)
+
+
 def test_jvp_leaves_defaults_to_the_function():
     """jvp(f, primals, tangents) with fewer primals than parameters, the rest having
     defaults, is f(*primals)'s tangent (it was a TypeError asking for every parameter)."""

@@ -551,3 +551,11 @@ def heat_equation(u0, kappa):
     for _ in s2sad.checkpointed(range(60)):
         u = heat_step(u, kappa, 0.2)
     return np.sum(u ** 2 * np.linspace(0.0, 1.0, len(u)))
+
+
+def gather_loop(x, idx):
+    """Rows of indices gathered in a loop (repeated indices add up)."""
+    total = 0.0
+    for j in range(len(idx)):
+        total = total + np.sum(np.sin(x[idx[j]]) * (j + 1))
+    return total
