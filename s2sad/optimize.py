@@ -468,7 +468,8 @@ class _Inline(gast.NodeTransformer):
 
 # -- accumulating in place ------------------------------------------------------------------
 def accumulate_in_place(fn: gast.FunctionDef, grads: set[str], zeros: str,
-                        scatter: str | None = None, bind_add=None) -> gast.FunctionDef:
+                        scatter: str | None = None, bind_add=None,
+                        parts: tuple | None = None, bind_parts=None) -> gast.FunctionDef:
     """``dW = dW + c`` -> ``dW += c`` for a gradient that owns its array: every assignment
     to it is a fresh ``zeros(...)`` or such an accumulation, and nothing else reads it
     but those and the ``return``. Then no other name can hold the same array, and
@@ -476,7 +477,14 @@ def accumulate_in_place(fn: gast.FunctionDef, grads: set[str], zeros: str,
     copy per step. Python numbers and other immutable values are rebound as before.
     ``dx += unindex(g, x, i)`` (``scatter``: unindex's name) becomes ``dx = index_add(dx,
     g, x, i)`` (named by ``bind_add()``), which adds ``g`` at ``i`` only: a loop over the
-    elements of ``x`` no longer makes an array of ``x``'s shape per element."""
+    elements of ``x`` no longer makes an array of ``x``'s shape per element.
+
+    ``parts``: the names of ``part`` and ``zero_part``. A gradient may then also start as
+    the result of arithmetic (a new array), be read by ``part(dx, i)`` and be zeroed by
+    ``dx = zero_part(dx, i)`` (the adjoint of a store ``x[i] = v``) and still own its
+    array: those become `part_copy` and `zero_part_owned` (named by ``bind_parts()``, a
+    pair), which zeroes the part in place; a loop of stores no longer copies the whole
+    gradient per store."""
     accumulations: dict[str, list] = {}
     owned = set(grads)
     allowed_loads: dict[str, int] = {}
@@ -500,17 +508,35 @@ def accumulate_in_place(fn: gast.FunctionDef, grads: set[str], zeros: str,
                 and isinstance(value.left, gast.Name) and value.left.id == g:
             accumulations.setdefault(g, []).append(node)
             allowed_loads[g] = allowed_loads.get(g, 0) + 1
+        elif parts is not None and _calls_on(value, parts[1], g):
+            accumulations.setdefault(g, []).append(node)  # dx = zero_part(dx, i)
+            allowed_loads[g] = allowed_loads.get(g, 0) + 1
+        elif parts is not None and isinstance(value, (gast.BinOp, gast.UnaryOp)) \
+                and g not in S.load_names(value):
+            pass  # arithmetic makes a new array (or an immutable number)
         elif not (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
                   and value.func.id == zeros):
             owned.discard(g)
+    if parts is not None:  # part(dx, i) reads a copy once in place (see _InPlace)
+        for n in gast.walk(fn):
+            for g in grads:
+                if _calls_on(n, parts[0], g):
+                    allowed_loads[g] = allowed_loads.get(g, 0) + 1
     loads: dict[str, int] = {}
     for n in gast.walk(fn):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in owned:
             loads[n.id] = loads.get(n.id, 0) + 1
     chosen = {g for g in owned if g in accumulations and loads.get(g) == allowed_loads.get(g)}
     if chosen:
-        _InPlace(chosen, scatter, bind_add).visit(fn)
+        _InPlace(chosen, scatter, bind_add, parts, bind_parts).visit(fn)
     return fn
+
+
+def _calls_on(node, func: str, name: str) -> bool:
+    """``node`` is ``func(name, ...)``."""
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+        and node.func.id == func and bool(node.args) \
+        and isinstance(node.args[0], gast.Name) and node.args[0].id == name
 
 
 def _stored(node) -> set[str]:
@@ -527,12 +553,25 @@ def _stored(node) -> set[str]:
 
 
 class _InPlace(gast.NodeTransformer):
-    def __init__(self, chosen: set[str], scatter=None, bind_add=None) -> None:
+    def __init__(self, chosen: set[str], scatter=None, bind_add=None, parts=None,
+                 bind_parts=None) -> None:
         self.chosen = chosen
         self.scatter = scatter
         self.bind_add = bind_add
+        self.parts = parts
+        self.bind_parts = bind_parts
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if self.parts is not None:
+            for k in (0, 1):
+                if any(_calls_on(node, self.parts[k], g) for g in self.chosen):
+                    node.func = S.name(self.bind_parts()[k])
+                    break
+        return node
 
     def visit_Assign(self, node):
+        self.generic_visit(node)
         target = node.targets[0]
         if isinstance(target, gast.Name) and target.id in self.chosen \
                 and isinstance(node.value, gast.BinOp) and isinstance(node.value.left, gast.Name) \

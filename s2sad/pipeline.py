@@ -325,7 +325,15 @@ def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimiz
 
 def in_place(fn: gast.FunctionDef, module: ModuleBuilder, namer) -> gast.FunctionDef:
     """Gradients that own their arrays accumulate in place (`accumulate_in_place`)."""
-    from .runtime import index_add, unindex, zeros_like
+    from .runtime import (
+        index_add,
+        part,
+        part_copy,
+        unindex,
+        zero_part,
+        zero_part_owned,
+        zeros_like,
+    )
     zeros = next((n for n, v in module.bindings.items() if v is zeros_like), None)
     if zeros is None:
         return fn
@@ -337,7 +345,17 @@ def in_place(fn: gast.FunctionDef, module: ModuleBuilder, namer) -> gast.Functio
     def bind_index_add() -> str:
         return module.bind("index_add", index_add, avoid=S.all_names(fn))
 
-    return accumulate_in_place(fn, set(namer.grads.values()), zeros, scatter, bind_index_add)
+    # dx = zero_part(dx, i) in place (and part(dx, i) a copy), but not in the joint form
+    bound = {v: n for n, v in module.bindings.items() if v is part or v is zero_part}
+    parts = None if module.joint or len(bound) < 2 else (bound[part], bound[zero_part])
+
+    def bind_parts() -> tuple[str, str]:
+        avoid = S.all_names(fn)
+        return (module.bind("part_copy", part_copy, avoid=avoid),
+                module.bind("zero_part_owned", zero_part_owned, avoid=avoid))
+
+    return accumulate_in_place(fn, set(namer.grads.values()), zeros, scatter, bind_index_add,
+                               parts, bind_parts)
 
 
 def loop_functions(module: ModuleBuilder, spec, trace, optimize):

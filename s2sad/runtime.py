@@ -611,6 +611,21 @@ def zero_part(g, index):
     return g
 
 
+def part_copy(g, index):
+    """`part`, never a view: for a gradient zeroed in place afterwards (`zero_part_owned`)."""
+    found = part(g, index)
+    return found.copy() if type(found) is np.ndarray else found
+
+
+def zero_part_owned(g, index):
+    """`zero_part` in place, for a gradient that owns its array (`accumulate_in_place`):
+    a loop storing into ``out[i]`` no longer copies the whole gradient per store."""
+    if type(g) is np.ndarray and g.flags.writeable:
+        g[index] = 0
+        return g
+    return zero_part(g, index)
+
+
 def set_part(t, index, value):
     """A copy of the tangent ``t`` with ``value`` stored at ``index``."""
     if isinstance(t, (tuple, list)):
