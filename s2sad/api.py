@@ -26,7 +26,9 @@ from .runtime import (
     differentiable_leaf,
     finalize,
     index_add,
+    part_copy,
     shape_of,
+    zero_part_owned,
     zeros_like,
 )
 
@@ -94,10 +96,12 @@ class _Compiled:
 
     def joint_entry(self, k: int):
         """Entry point ``k`` of the joint form of this derivative (the same code when no
-        helper is called and no gradient is added into in place by `index_add`, which
-        the joint form leaves out): what a derivative of this derivative transforms."""
+        helper is called and no gradient is changed in place by `index_add` or
+        `zero_part_owned`, which the joint form leaves out): what a derivative of this
+        derivative transforms."""
         func, wrt, kind, optimize, kinds, joint = self.request
-        scatters = any(v is index_add for v in self.scope.values())
+        scatters = any(v is index_add or v is zero_part_owned or v is part_copy
+                       for v in self.scope.values())
         if joint or not (self.derivative.callees or scatters):
             return self.entry[k]
         return _compile(func, wrt, kind, optimize, kinds, joint=True).entry[k]
