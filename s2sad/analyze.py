@@ -386,15 +386,20 @@ def stores(stmts):
             yield from stores(getattr(stmt, body, []))
 
 
+def literal_containers(stmts: list) -> set[str]:
+    """The names assigned only tuple, list and dict literals (containers made here)."""
+    literal = (gast.Tuple, gast.List, gast.Dict)
+    values: dict = {}
+    for target, value in assignments(stmts):
+        values.setdefault(target, []).append(value)
+    return {n for n, vs in values.items() if all(isinstance(v, literal) for v in vs)}
+
+
 def check_effects(node: gast.FunctionDef, act: Activity, classify: Classifier,
                   filename: str) -> None:
     """A call made for its effect on active values must be one s2sad understands
     (``xs.append(v)``); anything else could change values behind the transform's back."""
-    literal = (gast.List, gast.Dict, gast.Tuple)
-    defs: dict = {}
-    for target, value in assignments(node.body):
-        defs.setdefault(target, []).append(value)
-    containers = {n for n, vs in defs.items() if all(isinstance(v, literal) for v in vs)}
+    containers = literal_containers(node.body)
 
     def walk(stmts):
         for stmt in stmts:

@@ -351,11 +351,7 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
                 if version.live:
                     version.refresh()
                 value, grads = version.entry[0](*args)
-                if single:
-                    return value, finalize(grads, args[positions[0]])
-                if len(positions) == 1:
-                    grads = (grads,)
-                return value, tuple([finalize(g, args[p]) for g, p in zip(grads, positions)])
+                return value, _finished(grads, [args[p] for p in positions], single)
         called = args
         args, kwargs, named = _arguments(func, params, args, kwargs)
         for name in names:
@@ -375,14 +371,20 @@ def value_and_grad(func: Callable, wrt=0, *, optimize: bool = True) -> Callable:
         if version.live:
             version.refresh()
         value, grads = version.entry[0](*args, **kwargs)
-        if len(names) == 1:
-            grads = (grads,)
-        if single:
-            return value, finalize(grads[0], named[names[0]])
-        return value, tuple(finalize(g, named[n]) for g, n in zip(grads, names))
+        return value, _finished(grads, [named[n] for n in names], single)
 
     _decorate(value_and_grad_func, func, None, "value_and_grad")
     return _publish(value_and_grad_func, compiled, 0)
+
+
+def _finished(grads, likes: list, single: bool):
+    """What the generated code returned (one gradient, or a tuple for several), each in
+    the type of the input it is the gradient of (`finalize`): one, or a tuple."""
+    if single:
+        return finalize(grads, likes[0])
+    if len(likes) == 1:
+        grads = (grads,)
+    return tuple([finalize(g, like) for g, like in zip(grads, likes)])
 
 
 def _publish(wrapper, compiled, entry: int):
@@ -463,8 +465,10 @@ def vjp(func: Callable, *args, optimize: bool = True):
         found = [finalize(next(grads), a) if p in active else None for p, a in named]
         if star is not None:  # one cotangent per argument collected into *star
             parts = found.pop()
-            found += [None if parts is None or not _differentiable(a) else g
-                      for a, g in zip(rest, parts or rest)]
+            if parts is None:
+                found += [None] * len(rest)
+            else:
+                found += [g if _differentiable(a) else None for a, g in zip(rest, parts)]
         return tuple(found)
 
     pullback.__s2sad__ = compiled

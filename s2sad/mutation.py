@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import gast
 
 from . import syntax as S
-from .analyze import assignments
+from .analyze import literal_containers
 from .errors import UnsupportedConstructError, at
 
 VIEW_METHODS = {"T", "reshape", "ravel", "view", "transpose", "swapaxes", "squeeze",
@@ -63,12 +63,7 @@ class Memory:
 
     def __init__(self, node: gast.FunctionDef, local_names: set[str]) -> None:
         self.locals = local_names
-        literal = (gast.Tuple, gast.List, gast.Dict)
-        by_name: dict = {}
-        for name, value in assignments(node.body):
-            by_name.setdefault(name, []).append(value)
-        self.containers = {n for n, vs in by_name.items()
-                           if all(isinstance(v, literal) for v in vs)}
+        self.containers = literal_containers(node.body)
         self.roots = {n: {n} for n in local_names}
         self.items: dict = {n: {} for n in local_names}
 

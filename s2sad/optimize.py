@@ -467,24 +467,29 @@ class _Inline(gast.NodeTransformer):
 
 
 # -- accumulating in place ------------------------------------------------------------------
-def accumulate_in_place(fn: gast.FunctionDef, grads: set[str], zeros: str,
-                        scatter: str | None = None, bind_add=None,
-                        parts: tuple | None = None, bind_parts=None) -> gast.FunctionDef:
+def accumulate_in_place(fn: gast.FunctionDef, grads: set[str], bound: dict[str, str],
+                        bind) -> gast.FunctionDef:
     """``dW = dW + c`` -> ``dW += c`` for a gradient that owns its array: every assignment
-    to it is a fresh ``zeros(...)`` or such an accumulation, and nothing else reads it
-    but those and the ``return``. Then no other name can hold the same array, and
+    to it is a fresh ``zeros_like(...)`` or such an accumulation, and nothing else reads
+    it but those and the ``return``. Then no other name can hold the same array, and
     adding in place (a loop accumulating weight gradients) saves an allocation and a
     copy per step. Python numbers and other immutable values are rebound as before.
-    ``dx += unindex(g, x, i)`` (``scatter``: unindex's name) becomes ``dx = index_add(dx,
-    g, x, i)`` (named by ``bind_add()``), which adds ``g`` at ``i`` only: a loop over the
-    elements of ``x`` no longer makes an array of ``x``'s shape per element.
 
-    ``parts``: the names of ``part`` and ``zero_part``. A gradient may then also start as
-    the result of arithmetic (a new array), be read by ``part(dx, i)`` and be zeroed by
-    ``dx = zero_part(dx, i)`` (the adjoint of a store ``x[i] = v``) and still own its
-    array: those become `part_copy` and `zero_part_owned` (named by ``bind_parts()``, a
-    pair), which zeroes the part in place; a loop of stores no longer copies the whole
-    gradient per store."""
+    ``bound``: the names the code calls runtime helpers by (``zeros_like``, and where the
+    in-place helpers may replace them, ``unindex``, ``part`` and ``zero_part``); ``bind(name)``
+    gives the name of the runtime helper ``name`` in the module.
+
+    - ``dx += unindex(g, x, i)`` becomes ``dx = index_add(dx, g, x, i)``, which adds ``g`` at
+      ``i`` only: a loop over the elements of ``x`` no longer makes an array of ``x``'s
+      shape per element.
+    - With ``part`` and ``zero_part``, a gradient may also start as the result of arithmetic
+      (a new array), be read by ``part(dx, i)`` and be zeroed by ``dx = zero_part(dx, i)``
+      (the adjoint of a store ``x[i] = v``) and still own its array: those become
+      ``part_copy`` and ``zero_part_owned``, which zeroes the part in place; a loop of
+      stores no longer copies the whole gradient per store."""
+    zeros, scatter = bound["zeros_like"], bound.get("unindex")
+    parts = (bound["part"], bound["zero_part"]) if "part" in bound and "zero_part" in bound \
+        else None
     accumulations: dict[str, list] = {}
     owned = set(grads)
     allowed_loads: dict[str, int] = {}
@@ -528,7 +533,7 @@ def accumulate_in_place(fn: gast.FunctionDef, grads: set[str], zeros: str,
             loads[n.id] = loads.get(n.id, 0) + 1
     chosen = {g for g in owned if g in accumulations and loads.get(g) == allowed_loads.get(g)}
     if chosen:
-        _InPlace(chosen, scatter, bind_add, parts, bind_parts).visit(fn)
+        _InPlace(chosen, scatter, parts, bind).visit(fn)
     return fn
 
 
@@ -553,20 +558,18 @@ def _stored(node) -> set[str]:
 
 
 class _InPlace(gast.NodeTransformer):
-    def __init__(self, chosen: set[str], scatter=None, bind_add=None, parts=None,
-                 bind_parts=None) -> None:
+    def __init__(self, chosen: set[str], scatter, parts, bind) -> None:
         self.chosen = chosen
         self.scatter = scatter
-        self.bind_add = bind_add
         self.parts = parts
-        self.bind_parts = bind_parts
+        self.bind = bind
 
     def visit_Call(self, node):
         self.generic_visit(node)
         if self.parts is not None:
-            for k in (0, 1):
-                if any(_calls_on(node, self.parts[k], g) for g in self.chosen):
-                    node.func = S.name(self.bind_parts()[k])
+            for func, helper in zip(self.parts, ("part_copy", "zero_part_owned")):
+                if any(_calls_on(node, func, g) for g in self.chosen):
+                    node.func = S.name(self.bind(helper))
                     break
         return node
 
@@ -581,7 +584,7 @@ class _InPlace(gast.NodeTransformer):
                     and isinstance(right.func, gast.Name) and right.func.id == self.scatter \
                     and len(right.args) == 3 and not right.keywords:
                 g, like, index = right.args
-                call = S.call(self.bind_add(), S.name(target.id), g, like, index)
+                call = S.call(self.bind("index_add"), S.name(target.id), g, like, index)
                 return gast.copy_location(S.assign(target.id, call), node)
             return gast.copy_location(
                 gast.AugAssign(target=S.name(target.id, store=True), op=gast.Add(),

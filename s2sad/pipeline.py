@@ -324,38 +324,21 @@ def reverse_front(module: ModuleBuilder, f: Front, active, names, trace, optimiz
 
 
 def in_place(fn: gast.FunctionDef, module: ModuleBuilder, namer) -> gast.FunctionDef:
-    """Gradients that own their arrays accumulate in place (`accumulate_in_place`)."""
-    from .runtime import (
-        index_add,
-        part,
-        part_copy,
-        unindex,
-        zero_part,
-        zero_part_owned,
-        zeros_like,
-    )
-    zeros = next((n for n, v in module.bindings.items() if v is zeros_like), None)
-    if zeros is None:
+    """Gradients that own their arrays accumulate in place (`accumulate_in_place`). Not
+    with the in-place helpers (index_add, part_copy, zero_part_owned) in the joint form,
+    which is differentiated again: they have no rules."""
+    from . import runtime
+    helpers = (runtime.zeros_like,) if module.joint else (
+        runtime.zeros_like, runtime.unindex, runtime.part, runtime.zero_part)
+    wanted = {id(f): f.__name__ for f in helpers}
+    bound = {wanted[id(v)]: n for n, v in module.bindings.items() if id(v) in wanted}
+    if "zeros_like" not in bound:
         return fn
-    # dx += unindex(g, x, i) -> dx = index_add(dx, g, x, i); not in the joint form, which
-    # is differentiated again (there dx += c is dx = dx + c, and index_add has no rule)
-    scatter = None if module.joint else next(
-        (n for n, v in module.bindings.items() if v is unindex), None)
 
-    def bind_index_add() -> str:
-        return module.bind("index_add", index_add, avoid=S.all_names(fn))
+    def bind(name: str) -> str:
+        return module.bind(name, getattr(runtime, name), avoid=S.all_names(fn))
 
-    # dx = zero_part(dx, i) in place (and part(dx, i) a copy), but not in the joint form
-    bound = {v: n for n, v in module.bindings.items() if v is part or v is zero_part}
-    parts = None if module.joint or len(bound) < 2 else (bound[part], bound[zero_part])
-
-    def bind_parts() -> tuple[str, str]:
-        avoid = S.all_names(fn)
-        return (module.bind("part_copy", part_copy, avoid=avoid),
-                module.bind("zero_part_owned", zero_part_owned, avoid=avoid))
-
-    return accumulate_in_place(fn, set(namer.grads.values()), zeros, scatter, bind_index_add,
-                               parts, bind_parts)
+    return accumulate_in_place(fn, set(namer.grads.values()), bound, bind)
 
 
 def loop_functions(module: ModuleBuilder, spec, trace, optimize):

@@ -227,10 +227,9 @@ class _Reversal:
 
     def advance(self, start: int, stop: int) -> tuple:
         """The state before step ``stop``, recomputed from the snapshot at ``start``."""
-        record = self.record
-        state = copied(self.saved[start], record.copies)
+        state = copied(self.saved[start], self.record.copies)
         for position in range(start, stop):
-            state = record.step(record.indices[position], *state, *record.reads)
+            state = self.advance_from(state, position)
         return state
 
     def advance_from(self, state: tuple, t: int) -> tuple:

@@ -138,7 +138,8 @@ def _class_of(value, table: dict, classify: Classifier, callee=None):
         return _call_class(value.func, args, table, classify, callee)
     # sizes: x.ndim, x.size, x.shape[k] (of an array; any other value with these
     # attributes is taken to follow NumPy)
-    if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
+    if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name) \
+            and value.value.id in classify.locals:
         return SCALAR if value.attr in ("ndim", "size") else \
             _SHAPE if value.attr == "shape" else _TOP
     if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Constant) \

@@ -65,7 +65,7 @@ class Desugar(gast.NodeTransformer):
     def __init__(self, namer, filename: str, marker=None) -> None:
         self.namer = namer
         self.filename = filename
-        self.marker = marker or _named_checkpointed
+        self.marker = marker or named_checkpointed
 
     def visit_AugAssign(self, node: gast.AugAssign):
         load = S.substitute(node.target, {})
@@ -158,7 +158,7 @@ def _checkpointed(node, marker):
     return node if isinstance(node, gast.Call) and node.args and marker(node.func) else None
 
 
-def _named_checkpointed(func) -> bool:
+def named_checkpointed(func) -> bool:
     """Without the function's scope: by its name, like ``grad_of``."""
     name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
     return name == "checkpointed"

@@ -30,6 +30,7 @@ import gast
 from .. import syntax as S
 from ..analyze import Activity, assignments, resolve, stores
 from ..naming import Namer, identifier
+from ..normalize.desugar import named_checkpointed
 from ..parse import MISSING
 from ..runtime_checkpoint import checkpoint_loop, checkpoint_loop_adjoint, checkpointed
 
@@ -73,12 +74,6 @@ def _definitions(core) -> dict:
     return found
 
 
-def _marked(value) -> bool:
-    func = getattr(value, "func", None)
-    name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
-    return isinstance(value, gast.Call) and name == "checkpointed"
-
-
 def checkpoint_marker(scope):
     """Whether a loop over ``func(...)`` is checkpointed, ``func`` resolved in ``scope``:
     s2sad.checkpointed under any name (``from s2sad import checkpointed as ck``); an
@@ -87,7 +82,7 @@ def checkpoint_marker(scope):
     def marker(func) -> bool:
         value = resolve(func, scope)
         if value is MISSING:
-            return _marked(gast.Call(func=func, args=[], keywords=[]))
+            return named_checkpointed(func)
         return value is checkpointed
     return marker
 

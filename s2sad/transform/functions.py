@@ -13,6 +13,7 @@ from __future__ import annotations
 import gast
 
 from .. import syntax as S
+from ..optimize import prune
 
 
 def _stack_setup(rev, split: bool, primal_side: bool) -> list:
@@ -165,7 +166,6 @@ def gradient_only(name: str, value_and_grad: gast.FunctionDef, effect) -> gast.F
     does every statement that is not a plain assignment). When that saves no computation
     (the value is a variable the gradients need too), `grad_only`'s one-line wrapper, but
     for a function with ``*args`` or ``**kwargs``."""
-    from ..optimize import prune
     node = S.clone(value_and_grad)
     node.name = name
     *body, ret = node.body
